@@ -1,0 +1,1 @@
+"""Composition of chargegraph: settings, the ASGI app, its lifespan and the CLI."""

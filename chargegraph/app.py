@@ -1,0 +1,64 @@
+"""The ASGI application: GraphQL at /graphql, the REST compatibility routes, health, lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+
+from chargegraph.migrate import upgrade
+from chargegraph.services import build_services
+from chargegraph.settings import Settings, get_settings
+from resolvers.context import Services
+from rest_compat.app import method_not_allowed, not_found, rest_routes
+from schema.app import GraphQLApp
+from schema.root import build_schema
+
+
+def create_app(
+    settings: Settings | None = None, *, services: Services | None = None, migrate: bool = True
+) -> Starlette:
+    settings = settings or get_settings()
+    services = services or build_services(settings)
+    schema = build_schema(
+        max_depth=settings.graphql_max_depth,
+        max_aliases=settings.graphql_max_aliases,
+        max_tokens=settings.graphql_max_tokens,
+    )
+    graphql = GraphQLApp(schema, services, trust_proxy=settings.trust_proxy_headers)
+
+    async def health(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def home(_request: Request) -> Response:
+        return RedirectResponse("/graphql")
+
+    routes: list[BaseRoute] = [
+        Route("/", home),
+        Route("/health", health),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        *rest_routes(services, trust_proxy=settings.trust_proxy_headers),
+    ]
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if migrate:
+            await upgrade(services.db)
+        try:
+            yield
+        finally:
+            await services.db.dispose()
+
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={404: not_found, 405: method_not_allowed},
+    )
+    app.state.services = services
+    app.state.schema = schema
+    return app

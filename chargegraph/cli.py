@@ -1,0 +1,140 @@
+"""The ``chargegraph`` command: serve, migrate, seed, keys, openapi."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+
+from chargegraph.settings import get_settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from chargegraph.app import create_app
+
+    settings = get_settings()
+    uvicorn.run(
+        create_app(settings),
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level=settings.log_level,
+        ws="websockets",
+    )
+    return 0
+
+
+def _migrate(_args: argparse.Namespace) -> int:
+    from chargegraph.migrate import upgrade
+    from domain.db import Database
+
+    async def run() -> None:
+        db = Database.from_url(get_settings().database_url)
+        try:
+            await upgrade(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+    print("database is at the latest migration")
+    return 0
+
+
+def _openapi(_args: argparse.Namespace) -> int:
+    from rest_compat.openapi import openapi_document
+    from rest_compat.routes import load_all
+
+    load_all()
+    json.dump(openapi_document(), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _keys_create(args: argparse.Namespace) -> int:
+    from chargegraph.keys import create_key
+
+    expires = datetime.fromisoformat(args.expires_at.replace("Z", "+00:00")) if args.expires_at else None
+    result = asyncio.run(
+        create_key(
+            name=args.name,
+            family=args.family,
+            networks=args.network or [],
+            all_networks=args.all_networks,
+            scopes=args.scope or [],
+            visibility=args.visibility,
+            expires_at=expires,
+            rate_limit_per_hour=args.rate_limit,
+            allowed_ips=args.allow_ip or [],
+        )
+    )
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from chargegraph.seed import seed_demo
+
+    if not args.demo:
+        print("nothing to seed: pass --demo", file=sys.stderr)
+        return 2
+    result = asyncio.run(seed_demo())
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for network in result["networks"]:
+            print(f"network {network['name']} ({network['uuid']})")
+            print(f"  cpms key: {network['cpmsKey']}")
+            print(f"  emsp key: {network['emspKey']}")
+            print(
+                f"  driver:   {network['driver']['email']} / {network['driver']['password']}"
+                f" token {network['driver']['tokenUid']}"
+            )
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="chargegraph", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve GraphQL, REST and OCPP (applies migrations first)")
+    serve.add_argument("--host", default=None, help="bind address (default: HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default: PORT or 8000)")
+    serve.set_defaults(func=_serve)
+
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=_migrate)
+    sub.add_parser("openapi", help="print the OpenAPI document of the REST routes").set_defaults(
+        func=_openapi
+    )
+
+    seed = sub.add_parser("seed", help="seed data")
+    seed.add_argument("--demo", action="store_true", help="two demo networks (idempotent)")
+    seed.add_argument("--json", action="store_true", help="print one JSON object with fresh keys")
+    seed.set_defaults(func=_seed)
+
+    keys = sub.add_parser("keys", help="API keys").add_subparsers(dest="keys_command", required=True)
+    create = keys.add_parser("create", help="mint an API key (the secret is printed once)")
+    create.add_argument("--name", required=True)
+    create.add_argument("--family", choices=["cpms", "emsp"], default="cpms")
+    create.add_argument("--network", action="append", help="network UUID or slug (repeatable)")
+    create.add_argument("--all-networks", action="store_true", help="unrestricted: every network")
+    create.add_argument("--scope", action="append", help="scope (repeatable; default: family:*)")
+    create.add_argument("--visibility", choices=["Private", "Publishable"], default="Private")
+    create.add_argument("--expires-at", default=None, help="ISO 8601 expiry")
+    create.add_argument("--rate-limit", type=int, default=None, help="requests per hour")
+    create.add_argument("--allow-ip", action="append", help="IP or CIDR allowed (repeatable)")
+    create.set_defaults(func=_keys_create)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Settings read from the environment; every one is documented in the README."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
+
+    host: str = Field("127.0.0.1", validation_alias=_env("HOST"))
+    port: int = Field(8000, validation_alias=_env("PORT"))
+    database_url: str = Field("sqlite+aiosqlite:///./chargegraph.db", validation_alias=_env("DATABASE_URL"))
+    broadcast_url: str = Field("memory://", validation_alias=_env("BROADCAST_URL"))
+    secret_key: str = Field("", validation_alias=_env("CHARGEGRAPH_SECRET_KEY"))
+    secret_key_file: str = Field(".chargegraph_secret", validation_alias=_env("CHARGEGRAPH_SECRET_KEY_FILE"))
+    access_token_ttl_seconds: int = Field(3600, validation_alias=_env("CHARGEGRAPH_ACCESS_TOKEN_TTL_SECONDS"))
+    refresh_token_ttl_days: int = Field(30, validation_alias=_env("CHARGEGRAPH_REFRESH_TOKEN_TTL_DAYS"))
+    refresh_reuse_grace_seconds: int = Field(
+        10, validation_alias=_env("CHARGEGRAPH_REFRESH_REUSE_GRACE_SECONDS")
+    )
+    password_reset_ttl_minutes: int = Field(
+        60, validation_alias=_env("CHARGEGRAPH_PASSWORD_RESET_TTL_MINUTES")
+    )
+    public_base_url: str = Field(
+        "http://localhost:8000", validation_alias=_env("CHARGEGRAPH_PUBLIC_BASE_URL")
+    )
+    smtp_host: str = Field("", validation_alias=_env("SMTP_HOST"))
+    smtp_port: int = Field(25, validation_alias=_env("SMTP_PORT"))
+    smtp_username: str = Field("", validation_alias=_env("SMTP_USERNAME"))
+    smtp_password: str = Field("", validation_alias=_env("SMTP_PASSWORD"))
+    smtp_starttls: bool = Field(False, validation_alias=_env("SMTP_STARTTLS"))
+    smtp_use_tls: bool = Field(False, validation_alias=_env("SMTP_USE_TLS"))
+    smtp_from: str = Field("chargegraph <no-reply@localhost>", validation_alias=_env("SMTP_FROM"))
+    default_rate_limit_per_hour: int = Field(
+        5000, validation_alias=_env("CHARGEGRAPH_DEFAULT_RATE_LIMIT_PER_HOUR")
+    )
+    trust_proxy_headers: bool = Field(False, validation_alias=_env("CHARGEGRAPH_TRUST_PROXY_HEADERS"))
+    graphql_max_depth: int = Field(10, validation_alias=_env("CHARGEGRAPH_GRAPHQL_MAX_DEPTH"))
+    graphql_max_aliases: int = Field(30, validation_alias=_env("CHARGEGRAPH_GRAPHQL_MAX_ALIASES"))
+    graphql_max_tokens: int = Field(2000, validation_alias=_env("CHARGEGRAPH_GRAPHQL_MAX_TOKENS"))
+    log_level: str = Field("info", validation_alias=_env("CHARGEGRAPH_LOG_LEVEL"))
+
+    def resolved_secret_key(self) -> str:
+        """The signing key: the setting, else a key kept in ``secret_key_file`` (made on first use)."""
+        if self.secret_key:
+            return self.secret_key
+        path = Path(self.secret_key_file)
+        if path.exists():
+            return path.read_text().strip()
+        key = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""The domain: tables, services (use cases), errors and ports. Imports nothing of the transports."""

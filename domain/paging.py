@@ -1,0 +1,48 @@
+"""Page requests and pages: 1-based pages of 1 to 100 items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from domain.errors import BadRequest
+
+T = TypeVar("T")
+
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    page: int = 1
+    page_size: int = 50
+
+    def __post_init__(self) -> None:
+        if self.page < 1:
+            raise BadRequest("page must be 1 or more", error="invalid_page")
+        if not 1 <= self.page_size <= MAX_PAGE_SIZE:
+            raise BadRequest(f"pageSize must be between 1 and {MAX_PAGE_SIZE}", error="invalid_page_size")
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    request: PageRequest
+
+    @property
+    def total_pages(self) -> int:
+        size = self.request.page_size
+        return (self.total + size - 1) // size
+
+    @property
+    def has_next(self) -> bool:
+        return self.request.page < self.total_pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.request.page > 1

@@ -1,0 +1,210 @@
+"""Declaring a REST endpoint: path, family, status and parameters, in one registry for routing and OpenAPI."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from domain.errors import BadRequest, DomainError, ValidationFailed
+from domain.paging import Page, PageRequest
+from resolvers.context import Context, Services
+from resolvers.principal import client_address, resolve_principal
+from rest_compat.envelope import PaginationStyle, error_body, failure, pagination, success
+
+log = logging.getLogger("chargegraph.rest")
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str = "string"
+    fmt: str | None = None
+    description: str | None = None
+    required: bool = False
+
+
+@dataclass
+class Paged:
+    """A handler's answer for a paginated list: the page and its items already shaped."""
+
+    page: Page[Any]
+    items: list[Any]
+    style: PaginationStyle
+
+
+class Call:
+    """One REST call: the request, the resolver context, and typed access to its inputs."""
+
+    def __init__(self, request: Request, ctx: Context) -> None:
+        self.request = request
+        self.ctx = ctx
+
+    def path_uuid(self, name: str) -> UUID:
+        raw = self.request.path_params[name]
+        try:
+            return UUID(str(raw))
+        except ValueError as exc:
+            raise BadRequest(f"{name} must be a UUID", error="invalid_id") from exc
+
+    def path_str(self, name: str) -> str:
+        return str(self.request.path_params[name])
+
+    def query_str(self, name: str) -> str | None:
+        value = self.request.query_params.get(name)
+        return value if value not in (None, "") else None
+
+    def query_int(self, name: str, default: int | None = None) -> int | None:
+        raw = self.query_str(name)
+        if raw is None:
+            return default
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise BadRequest(f"{name} must be an integer", error="invalid_parameter") from exc
+
+    def query_bool(self, name: str) -> bool | None:
+        raw = self.query_str(name)
+        if raw is None:
+            return None
+        lowered = raw.lower()
+        if lowered in ("true", "1", "yes"):
+            return True
+        if lowered in ("false", "0", "no"):
+            return False
+        raise BadRequest(f"{name} must be true or false", error="invalid_parameter")
+
+    def query_uuid(self, name: str) -> UUID | None:
+        raw = self.query_str(name)
+        if raw is None:
+            return None
+        try:
+            return UUID(raw)
+        except ValueError as exc:
+            raise BadRequest(f"{name} must be a UUID", error="invalid_parameter") from exc
+
+    def query_datetime(self, name: str) -> datetime | None:
+        raw = self.query_str(name)
+        if raw is None:
+            return None
+        try:
+            return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise BadRequest(f"{name} must be an ISO 8601 date-time", error="invalid_parameter") from exc
+
+    def page_request(self) -> PageRequest:
+        return PageRequest(
+            page=self.query_int("page", 1) or 1, page_size=self.query_int("pageSize", 50) or 50
+        )
+
+    async def json(self) -> dict[str, Any]:
+        raw = await self.request.body()
+        if not raw.strip():
+            return {}
+        try:
+            body = json.loads(raw)
+        except ValueError as exc:
+            raise BadRequest("The request body is not valid JSON", error="invalid_json") from exc
+        if not isinstance(body, dict):
+            raise BadRequest("The request body must be a JSON object", error="invalid_json")
+        return body
+
+    async def body(self, model: type[M]) -> M:
+        data = await self.json()
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise validation_failed(exc) from exc
+
+
+def validation_failed(exc: ValidationError) -> ValidationFailed:
+    problems = [
+        {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]} for err in exc.errors()
+    ]
+    first = problems[0] if problems else {"field": "", "message": "invalid"}
+    return ValidationFailed(f"{first['field']}: {first['message']}", details=problems)
+
+
+Handler = Callable[[Call], Awaitable[Any]]
+
+
+@dataclass
+class Endpoint:
+    method: str
+    path: str
+    family: str
+    handler: Handler
+    status: int = 200
+    summary: str = ""
+    params: list[Param] = field(default_factory=list)
+    body: type[BaseModel] | None = None
+    public: bool = False
+
+
+REGISTRY: list[Endpoint] = []
+
+
+def endpoint(
+    method: str,
+    path: str,
+    *,
+    status: int = 200,
+    summary: str = "",
+    params: list[Param] | None = None,
+    body: type[BaseModel] | None = None,
+) -> Callable[[Handler], Handler]:
+    family = path.split("/")[1]
+
+    def register(handler: Handler) -> Handler:
+        REGISTRY.append(
+            Endpoint(
+                method,
+                path,
+                family,
+                handler,
+                status,
+                summary or (handler.__doc__ or "").strip(),
+                params or [],
+                body,
+            )
+        )
+        return handler
+
+    return register
+
+
+def asgi_handler(
+    ep: Endpoint, services: Services, trust_proxy: bool
+) -> Callable[[Request], Awaitable[Response]]:
+    async def handle(request: Request) -> Response:
+        try:
+            peer = request.client.host if request.client else None
+            principal = await resolve_principal(
+                services,
+                request.headers,
+                client_ip=client_address(request.headers, peer, trust_proxy=trust_proxy),
+                family=ep.family,
+                require_key=True,
+            )
+            result = await ep.handler(Call(request, Context(services, principal)))
+        except DomainError as exc:
+            return failure(exc)
+        except Exception:
+            log.exception("unhandled error on %s %s", ep.method, ep.path)
+            return JSONResponse(error_body("internal_error", "An unexpected error occurred"), status_code=500)
+        if isinstance(result, Response):
+            return result
+        if isinstance(result, Paged):
+            return success(result.items, ep.status, {"pagination": pagination(result.page, result.style)})
+        return success(result, ep.status)
+
+    return handle

@@ -1,0 +1,1 @@
+"""The GraphQL schema: Strawberry types, inputs, permissions, dataloaders and the root operations."""

@@ -1,0 +1,146 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL through the one ``db`` fixture."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+import domain.models  # noqa: F401  (registers every table)
+from chargegraph.app import create_app
+from chargegraph.services import build_services
+from chargegraph.settings import Settings
+from domain.db import Database
+from resolvers.context import Services
+from tests.mail import Inbox, start_smtp
+from tests.world import World, build_world
+
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+BACKENDS = ["sqlite", "postgres"]
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+async def _make_postgres() -> tuple[Database, str]:
+    name = f"cg_test_{_worker()}_{uuid.uuid4().hex[:8]}"
+    admin = Database.from_url(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    async with admin.engine.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    return Database.from_url(f"{base}/{name}"), name
+
+
+async def _drop_postgres(name: str) -> None:
+    admin = Database.from_url(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    async with admin.engine.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+class Backends:
+    """One database per backend for the whole run, emptied between tests."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.dbs: dict[str, Database] = {}
+        self.pg_name: str | None = None
+
+    async def get(self, backend: str) -> Database:
+        if backend not in self.dbs:
+            if backend == "sqlite":
+                db = Database.from_url(f"sqlite+aiosqlite:///{self.tmp / 'test.db'}")
+            else:
+                db, self.pg_name = await _make_postgres()
+            async with db.engine.begin() as conn:
+                await conn.run_sync(SQLModel.metadata.create_all)
+            self.dbs[backend] = db
+        return self.dbs[backend]
+
+    async def close(self) -> None:
+        for db in self.dbs.values():
+            await db.dispose()
+        if self.pg_name:
+            await _drop_postgres(self.pg_name)
+
+
+async def empty(db: Database) -> None:
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    async with db.engine.begin() as conn:
+        if db.dialect == "postgresql":
+            await conn.execute(
+                text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            )
+        else:
+            for table in tables:
+                await conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture(scope="session")
+async def backends(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Backends]:
+    holder = Backends(tmp_path_factory.mktemp("db"))
+    yield holder
+    await holder.close()
+
+
+@pytest.fixture(params=BACKENDS)
+async def db(request: pytest.FixtureRequest, backends: Backends) -> Database:
+    database = await backends.get(request.param)
+    await empty(database)
+    return database
+
+
+@pytest.fixture(scope="session")
+def smtp() -> Iterator[tuple[int, Inbox]]:
+    controller, inbox = start_smtp()
+    yield controller.port, inbox
+    controller.stop()
+
+
+@pytest.fixture
+def inbox(smtp: tuple[int, Inbox]) -> Inbox:
+    smtp[1].messages.clear()
+    return smtp[1]
+
+
+@pytest.fixture
+def settings(smtp: tuple[int, Inbox], tmp_path: Path) -> Settings:
+    return Settings(
+        CHARGEGRAPH_SECRET_KEY="test-secret-key-that-is-long-enough-for-hs256",
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=smtp[0],
+        DATABASE_URL="sqlite+aiosqlite:///unused.db",
+    )
+
+
+@pytest.fixture
+def services(settings: Settings, db: Database) -> Services:
+    return build_services(settings, db)
+
+
+@pytest.fixture
+def app(settings: Settings, services: Services) -> Any:
+    return create_app(settings, services=services, migrate=False)
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+async def world(services: Services) -> World:
+    """Two networks, each with a location, a charger with two connectors, a tariff, a team member,
+    a driver with a charging token, and a cpms and an emsp key."""
+    return await build_world(services)
