@@ -93,6 +93,9 @@ def _seed(args: argparse.Namespace) -> int:
                 f"  driver:   {network['driver']['email']} / {network['driver']['password']}"
                 f" token {network['driver']['tokenUid']}"
             )
+            chargers = ", ".join(f"{c['uid']} (OCPP {c['ocppVersion']})" for c in network["chargers"])
+            print(f"  chargers: {chargers}")
+        print("keys are shown once (stored hashed); run the seed again for new ones. Demo data only.")
     return 0
 
 

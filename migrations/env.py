@@ -1,4 +1,5 @@
-"""Alembic environment: runs on a connection handed in by chargegraph, or on ``sqlalchemy.url``."""
+"""Alembic environment: runs on a connection handed in by chargegraph, or on ``sqlalchemy.url``
+(else ``DATABASE_URL``) when ``alembic`` is run by hand."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import domain.models  # noqa: F401  (registers every table)
+from chargegraph.settings import get_settings
 from domain.db import make_engine
 from migrations.render import render_item
 
@@ -40,7 +42,8 @@ def main() -> None:
     if connection is not None:
         _run(connection)
         return
-    asyncio.run(_run_async(context.config.get_main_option("sqlalchemy.url") or ""))
+    url = context.config.get_main_option("sqlalchemy.url") or get_settings().database_url
+    asyncio.run(_run_async(url))
 
 
 main()

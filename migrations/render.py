@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from domain.types import Amount, UTCDateTime
 
 
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
-    if type_ == "type" and isinstance(obj, UTCDateTime):
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    if type_ != "type":
+        return False
+    if isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
-    if type_ == "type" and isinstance(obj, Amount):
+    if isinstance(obj, Amount):
         return "sa.BigInteger()"
-    if type_ == "type" and obj.__class__.__module__.startswith("sqlmodel"):
-        return "sa.String()" if obj.__class__.__name__ == "AutoString" else False
+    if obj.__class__.__module__.startswith("sqlmodel"):
+        if obj.__class__.__name__ != "AutoString":
+            return False
+        length = getattr(obj, "length", None)
+        return f"sa.String(length={length})" if length else "sa.String()"
     return False

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.tools import merge_types
 
 from schema.errors import DomainErrors
@@ -21,12 +22,12 @@ def build_schema(*, max_depth: int = 10, max_aliases: int = 30, max_tokens: int 
     query = _merged("Query")
     if query is None:
         raise RuntimeError("the schema has no Query fields")
-    # Strawberry takes extension instances as well as classes, though its annotation names only classes.
-    extensions: list[Any] = [
-        QueryDepthLimiter(max_depth=max_depth),
-        MaxAliasesLimiter(max_alias_count=max_aliases),
-        MaxTokensLimiter(max_token_count=max_tokens),
-        DomainErrors(),
+    # Factories, so that each request gets fresh extension instances.
+    extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
+        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        DomainErrors,
     ]
     return strawberry.Schema(
         query=query,

@@ -32,6 +32,7 @@ class User(Entity, table=True):
     is_driver: bool = True
     email_verified: bool = False
     phone_verified: bool = False
+    phone_verified_at: datetime | None = utc_field()
     fraud_hold: bool = False
     fraud_hold_reason: str | None = Field(default=None, max_length=200)
     fraud_hold_at: datetime | None = utc_field()

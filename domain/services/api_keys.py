@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, case, func, or_, update
+from sqlalchemy import ColumnElement, case, func, literal, not_, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -20,7 +20,7 @@ from domain.principal import Principal
 from domain.scopes import PUBLISHABLE_EMSP_DEFAULT, family_of, is_known
 from domain.secrets import digest, random_code, same
 from domain.services.tenancy import reachable
-from domain.types import utcnow
+from domain.types import UTCDateTime, as_utc, utcnow
 
 FAMILIES = ("cpms", "emsp")
 _SECRET_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -74,7 +74,8 @@ async def mint(session: AsyncSession, new: NewKey, default_rate_limit: int) -> M
         raise ValidationFailed("visibility must be Private or Publishable")
     if new.family == "cpms" and new.visibility != "Private":
         raise ValidationFailed("CPMS keys are always Private")
-    if new.expires_at is not None and new.expires_at <= utcnow():
+    expires_at = as_utc(new.expires_at) if new.expires_at is not None else None
+    if expires_at is not None and expires_at <= utcnow():
         raise ValidationFailed("expiresAt must be in the future")
     if new.rate_limit_per_hour is not None and new.rate_limit_per_hour < 1:
         raise ValidationFailed("rateLimitPerHour must be 1 or more")
@@ -98,7 +99,7 @@ async def mint(session: AsyncSession, new: NewKey, default_rate_limit: int) -> M
         scopes=scopes,
         allowed_ips=allowed_ips,
         unrestricted=new.unrestricted,
-        expires_at=new.expires_at,
+        expires_at=expires_at,
         rate_limit_per_hour=new.rate_limit_per_hour or default_rate_limit,
         created_by_key_id=new.created_by_key_id,
     )
@@ -160,18 +161,24 @@ async def authenticate(
 
 
 async def _meter(session: AsyncSession, key: ApiKey, now: datetime) -> None:
-    """One atomic UPDATE counts the request in the hourly window; a daily row is upserted beside it."""
+    """One atomic UPDATE counts the request in the hourly window; a daily row is upserted beside it.
+
+    A request over the limit still counts in the window but is not usage: ``usageCount``,
+    ``lastUsedAt`` and the daily rows record served requests only.
+    """
     hour = now.replace(minute=0, second=0, microsecond=0)
     table = ApiKey.__table__  # type: ignore[attr-defined]
     in_window = table.c.rate_window_start == hour
+    window_count = case((in_window, table.c.rate_window_count + 1), else_=1)
+    served = window_count <= table.c.rate_limit_per_hour
     result = await session.execute(
         update(table)
         .where(table.c.id == key.id)
         .values(
-            rate_window_count=case((in_window, table.c.rate_window_count + 1), else_=1),
+            rate_window_count=window_count,
             rate_window_start=hour,
-            usage_count=table.c.usage_count + 1,
-            last_used_at=now,
+            usage_count=table.c.usage_count + case((served, 1), else_=0),
+            last_used_at=case((served, literal(now, UTCDateTime())), else_=table.c.last_used_at),
         )
         .returning(table.c.rate_window_count)
     )
@@ -203,13 +210,23 @@ async def _count_day(session: AsyncSession, key: ApiKey, day: date) -> None:
 async def list_keys(
     session: AsyncSession, principal: Principal, family: str, network_id: int | None
 ) -> list[ApiKey]:
-    """Keys of ``family`` bound to the caller's networks (or to ``network_id``), newest first."""
+    """Keys of ``family`` bound to the caller's networks (or to ``network_id``), newest first.
+
+    A key also bound to a network the caller cannot reach belongs to someone else as well: it is
+    neither listed nor revocable here.
+    """
     bound = select(ApiKeyNetwork.api_key_id).where(reachable(principal, ApiKeyNetwork.network_id))
     if network_id is not None:
         bound = bound.where(ApiKeyNetwork.network_id == network_id)
+    foreign = select(ApiKeyNetwork.api_key_id).where(not_(reachable(principal, ApiKeyNetwork.network_id)))
     stmt = (
         select(ApiKey)
-        .where(ApiKey.family == family, col(ApiKey.deleted_at).is_(None), col(ApiKey.id).in_(bound))
+        .where(
+            ApiKey.family == family,
+            col(ApiKey.deleted_at).is_(None),
+            col(ApiKey.id).in_(bound),
+            col(ApiKey.id).not_in(foreign),
+        )
         .order_by(col(ApiKey.created_at).desc(), col(ApiKey.id).desc())
     )
     return list((await session.exec(stmt)).all())
@@ -224,9 +241,11 @@ async def key_networks(session: AsyncSession, key_id: int) -> list[Network]:
     return list((await session.exec(stmt)).all())
 
 
-async def revoke(session: AsyncSession, principal: Principal, key_uuid: UUID, family: str) -> ApiKey:
-    """Revoke and soft-delete a key bound to one of the caller's networks."""
-    keys = await list_keys(session, principal, family, None)
+async def revoke(
+    session: AsyncSession, principal: Principal, key_uuid: UUID, family: str, network_id: int | None = None
+) -> ApiKey:
+    """Revoke and soft-delete a key bound to one of the caller's networks (or to ``network_id``)."""
+    keys = await list_keys(session, principal, family, network_id)
     key = next((k for k in keys if k.uuid == key_uuid), None)
     if key is None:
         raise not_found("API key")

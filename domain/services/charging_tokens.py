@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.errors import Conflict, ValidationFailed
 from domain.models import ChargingToken, Network, User
 from domain.secrets import random_code
+from domain.types import as_utc, utcnow
 
 TOKEN_TYPES = ("RFID", "APP_USER", "AD_HOC_USER", "OTHER")
 
@@ -36,8 +37,13 @@ async def issue_token(
         uid = random_code(12)
     else:
         uid = uid.strip().upper()
-        if not uid or len(uid) > 36 or not uid.isalnum():
+        # isalnum() alone would take any Unicode letter or digit ("Ä", "٣"): a charger sends ASCII.
+        if not uid or len(uid) > 36 or not (uid.isascii() and uid.isalnum()):
             raise ValidationFailed("uid must be 1 to 36 letters and digits")
+    if expires_at is not None:
+        expires_at = as_utc(expires_at)
+        if expires_at <= utcnow():
+            raise ValidationFailed("expiresAt must be in the future")
     taken = await session.exec(
         select(ChargingToken.id).where(ChargingToken.network_id == network.id, ChargingToken.uid == uid)
     )

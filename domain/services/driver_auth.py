@@ -165,8 +165,18 @@ async def login(
     return await _start_session(session, config, user)
 
 
-async def refresh(session: AsyncSession, config: AuthConfig, presented: str) -> Session:
-    """Rotate a refresh token. A token used again after the grace period revokes its whole family."""
+def _in_networks(user: User, network_ids: frozenset[int] | None) -> bool:
+    return network_ids is None or (user.network_id is not None and user.network_id in network_ids)
+
+
+async def refresh(
+    session: AsyncSession, config: AuthConfig, presented: str, network_ids: frozenset[int] | None = None
+) -> Session:
+    """Rotate a refresh token. A token used again after the grace period revokes its whole family.
+
+    ``network_ids`` are the networks the caller's key reaches: another network's token is refused
+    (and, being refused before anything else, cannot be used to revoke that driver's sessions).
+    """
     now = utcnow()
     row = (
         await session.exec(select(RefreshToken).where(RefreshToken.token_hash == digest(presented)))
@@ -174,7 +184,12 @@ async def refresh(session: AsyncSession, config: AuthConfig, presented: str) -> 
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         raise Unauthorized("Invalid refresh token", error="invalid_refresh_token")
     user = await session.get(User, row.user_id)
-    if user is None or not user.is_active or user.deleted_at is not None:
+    if (
+        user is None
+        or not user.is_active
+        or user.deleted_at is not None
+        or not _in_networks(user, network_ids)
+    ):
         raise Unauthorized("Invalid refresh token", error="invalid_refresh_token")
     if row.used_at is not None:
         if now - row.used_at <= timedelta(seconds=config.refresh_reuse_grace_seconds):
@@ -247,7 +262,10 @@ async def forgot_password(
     return ResetMail(to=user.email, subject="Reset your password", body=body)
 
 
-async def reset_password(session: AsyncSession, token: str, new_password: str) -> User:
+async def reset_password(
+    session: AsyncSession, token: str, new_password: str, network_ids: frozenset[int] | None = None
+) -> User:
+    """Set a new password with a single-use reset token; every refresh token of the driver is revoked."""
     check_password(new_password)
     now = utcnow()
     row = (
@@ -263,10 +281,22 @@ async def reset_password(session: AsyncSession, token: str, new_password: str) -
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise ValidationFailed("The reset token is invalid or has expired", error="invalid_reset_token")
     user = await session.get(User, row.user_id)
-    if user is None or user.id is None:
+    if (
+        user is None
+        or user.id is None
+        or not user.is_active
+        or user.deleted_at is not None
+        or not _in_networks(user, network_ids)
+    ):
         raise ValidationFailed("The reset token is invalid or has expired", error="invalid_reset_token")
     user.password_hash = hash_password(new_password)
     user.updated_at = now
     session.add(user)
+    # Any other reset link still in the driver's mailbox dies with this one.
+    await session.execute(
+        update(PasswordResetToken)
+        .where(col(PasswordResetToken.user_id) == user.id, col(PasswordResetToken.used_at).is_(None))
+        .values(used_at=now)
+    )
     await revoke_all(session, user.id, "password_reset")
     return user
