@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.models import Connector
 from domain.services.charger_status import is_online, ocpp_case
 from domain.types import iso_z
 from resolvers import connectors
 from rest_compat.endpoint import Call, endpoint
+
+
+def _provisioning(connector: Connector) -> dict[str, Any]:
+    """The provisioning fields shared by the create and update answers."""
+    return {
+        "standard": connector.standard,
+        "format": connector.format,
+        "powerType": connector.power_type,
+        "maxVoltage": connector.max_voltage,
+        "maxAmperage": connector.max_amperage,
+        "maxPower": connectors.power_kw(connector),
+    }
 
 
 @endpoint(
@@ -27,12 +40,7 @@ async def add_connector(call: Call) -> dict[str, Any]:
         "id": str(connector.uuid),
         "chargerId": str(state.charger.uuid),
         "connectorNumber": connector.connector_number,
-        "standard": connector.standard,
-        "format": connector.format,
-        "powerType": connector.power_type,
-        "maxVoltage": connector.max_voltage,
-        "maxAmperage": connector.max_amperage,
-        "maxPower": connectors.power_kw(connector),
+        **_provisioning(connector),
         "created": True,
     }
 
@@ -70,12 +78,7 @@ async def update_connector(call: Call) -> dict[str, Any]:
         "chargerId": str(state.charger.uuid),
         "connectorNumber": connector.connector_number,
         "connectorIdentifier": connector.connector_identifier,
-        "standard": connector.standard,
-        "format": connector.format,
-        "powerType": connector.power_type,
-        "maxVoltage": connector.max_voltage,
-        "maxAmperage": connector.max_amperage,
-        "maxPower": connectors.power_kw(connector),
+        **_provisioning(connector),
         "status": connector.status,
         "networkId": state.charger.network_id,
         "lastUpdated": iso_z(connector.updated_at or connector.created_at),
