@@ -78,8 +78,8 @@ def money_out(value: Decimal | None, places: int = 2) -> float | None:
 
 
 def iso_z(value: datetime | None) -> str | None:
-    """ISO 8601 in UTC with a ``Z`` suffix."""
+    """ISO 8601 in UTC to the second with a ``Z`` suffix, as the references write times."""
     if value is None:
         return None
-    text = as_utc(value).isoformat()
+    text = as_utc(value).isoformat(timespec="seconds")
     return text.replace("+00:00", "Z")

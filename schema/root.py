@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import strawberry
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from schema.errors import DomainErrors
 from schema.operations import modules
+from schema.scalars import UTCDateTime
 
 
 def _merged(name: str) -> type[Any] | None:
@@ -34,4 +37,5 @@ def build_schema(*, max_depth: int = 10, max_aliases: int = 30, max_tokens: int 
         mutation=_merged("Mutation"),
         subscription=_merged("Subscription"),
         extensions=extensions,
+        config=StrawberryConfig(scalar_map={datetime: UTCDateTime}),
     )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 import strawberry
+
+from domain.types import as_utc, iso_z
 
 
 def gid(value: object) -> strawberry.ID:
@@ -14,3 +17,17 @@ def gid(value: object) -> strawberry.ID:
 def dec(value: Decimal | None) -> Decimal | None:
     """Decimals go out as GraphQL ``Decimal`` strings, exact."""
     return None if value is None else value.normalize()
+
+
+def _parse_datetime(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("DateTime must be an ISO 8601 string")
+    return as_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+
+
+UTCDateTime = strawberry.scalar(
+    name="DateTime",
+    description="An ISO 8601 date-time, in UTC with a Z suffix on output; naive input is taken as UTC.",
+    serialize=iso_z,
+    parse_value=_parse_datetime,
+)

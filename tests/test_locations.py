@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from sqlmodel import func, select
 
@@ -126,3 +128,11 @@ async def test_graphql_update_changes_only_sent_fields(client: httpx.AsyncClient
 async def test_graphql_without_credentials_is_unauthorized(client: httpx.AsyncClient, world: World) -> None:
     body = await gql(client, "query { locations { items { id } } }")
     assert body["errors"][0]["extensions"]["code"] == "unauthorized"
+
+
+async def test_times_are_utc_with_z_to_the_second(client: httpx.AsyncClient, world: World) -> None:
+    body = await gql(client, "query { locations { items { createdAt } } }", headers=world.a.cpms())
+    created = body["data"]["locations"]["items"][0]["createdAt"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", created), created
+    r = await client.get("/cpms/v1/locations", headers=world.a.cpms())
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", r.json()["timestamp"])

@@ -20,7 +20,7 @@ _OCPP_CASE = {
     "UNAVAILABLE": "Unavailable",
     "FAULTED": "Faulted",
     "OCCUPIED": "Occupied",
-    "UNKNOWN": "Unknown",
+    "UNKNOWN": "UNKNOWN",  # not an OCPP status: the references spell "never reported" in capitals
 }
 
 CHARGER_STATUSES = frozenset(_OCPP_CASE)
