@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import func
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.errors import BadRequest
 
@@ -46,3 +51,19 @@ class Page(Generic[T]):
     @property
     def has_previous(self) -> bool:
         return self.request.page > 1
+
+
+async def paginate(
+    session: AsyncSession,
+    model: type[T],
+    conditions: Sequence[Any],
+    order_by: Sequence[Any],
+    request: PageRequest,
+) -> Page[T]:
+    """One page of ``model`` rows matching ``conditions``, and how many match in all."""
+    count = select(func.count()).select_from(model).where(*conditions)
+    total = (await session.exec(count)).one()
+    rows = (
+        select(model).where(*conditions).order_by(*order_by).offset(request.offset).limit(request.page_size)
+    )
+    return Page(list((await session.exec(rows)).all()), int(total), request)

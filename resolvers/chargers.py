@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.errors import Conflict, ValidationFailed, not_found
 from domain.models import Charger, ChargerModel, Connector, Location, Network, TariffAssignment
-from domain.paging import Page, PageRequest
+from domain.paging import Page, PageRequest, paginate
 from domain.principal import Principal
 from domain.secrets import random_code
 from domain.services.charger_status import CHARGER_STATUSES, normalize
@@ -153,16 +153,7 @@ async def list_chargers(
         if location_uuid is not None:
             located = select(Location.id).where(Location.uuid == location_uuid)
             conditions.append(col(Charger.location_id).in_(located))
-        total = (await session.exec(select(func.count()).select_from(Charger).where(*conditions))).one()  # type: ignore[arg-type]
-        stmt = (
-            select(Charger)
-            .where(*conditions)  # type: ignore[arg-type]
-            .order_by(col(Charger.uid), col(Charger.id))
-            .offset(page.offset)
-            .limit(page.page_size)
-        )
-        rows = list((await session.exec(stmt)).all())
-    return Page(rows, int(total), page)
+        return await paginate(session, Charger, conditions, [col(Charger.uid), col(Charger.id)], page)
 
 
 async def get_charger(ctx: Context, charger_uuid: UUID) -> Charger:

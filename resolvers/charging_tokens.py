@@ -7,14 +7,14 @@ from datetime import datetime
 from uuid import UUID
 
 from pydantic import Field
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.errors import Conflict, not_found
 from domain.models import ChargingToken, Network, User
-from domain.paging import Page, PageRequest
+from domain.paging import Page, PageRequest, paginate
 from domain.principal import Principal
 from domain.services.charging_tokens import issue_token
 from domain.services.tenancy import reachable
@@ -77,16 +77,13 @@ async def list_tokens(
     if valid is not None:
         conditions.append(col(ChargingToken.valid).is_(valid))
     async with ctx.db.session() as session:
-        total = (await session.exec(select(func.count()).select_from(ChargingToken).where(*conditions))).one()
-        stmt = (
-            select(ChargingToken)
-            .where(*conditions)
-            .order_by(col(ChargingToken.created_at).desc(), col(ChargingToken.id).desc())
-            .offset(page.offset)
-            .limit(page.page_size)
+        return await paginate(
+            session,
+            ChargingToken,
+            conditions,
+            [col(ChargingToken.created_at).desc(), col(ChargingToken.id).desc()],
+            page,
         )
-        rows = list((await session.exec(stmt)).all())
-    return Page(rows, int(total), page)
 
 
 async def get_token(ctx: Context, token_uuid: UUID) -> ChargingToken:

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from domain.errors import not_found
 from domain.models import Charger, ChargerModel, FirmwareImage
-from domain.paging import Page, PageRequest
+from domain.paging import Page, PageRequest, paginate
 from domain.principal import Principal
 from domain.services.tenancy import reachable
 from resolvers.context import Context
@@ -38,20 +38,17 @@ async def _page(
     ctx: Context, conditions: Sequence[ColumnElement[bool]], page: PageRequest
 ) -> Page[FirmwareImage]:
     async with ctx.db.session() as session:
-        total = (await session.exec(select(func.count()).select_from(FirmwareImage).where(*conditions))).one()
-        stmt = (
-            select(FirmwareImage)
-            .where(*conditions)
-            .order_by(
+        return await paginate(
+            session,
+            FirmwareImage,
+            conditions,
+            [
                 col(FirmwareImage.is_latest).desc(),
                 func.coalesce(FirmwareImage.released_at, FirmwareImage.created_at).desc(),
                 col(FirmwareImage.id).desc(),
-            )
-            .offset(page.offset)
-            .limit(page.page_size)
+            ],
+            page,
         )
-        rows = list((await session.exec(stmt)).all())
-    return Page(rows, int(total), page)
 
 
 async def list_firmware(

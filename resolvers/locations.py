@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.errors import Conflict, not_found
 from domain.models import Charger, Location
-from domain.paging import Page, PageRequest
+from domain.paging import Page, PageRequest, paginate
 from domain.principal import Principal
 from domain.services.tenancy import reachable, target_network
 from domain.types import utcnow
@@ -75,16 +75,7 @@ async def list_locations(
             | func.lower(func.coalesce(Location.city, "")).like(pattern)
         )
     async with ctx.db.session() as session:
-        total = (await session.exec(select(func.count()).select_from(Location).where(*conditions))).one()  # type: ignore[arg-type]
-        stmt = (
-            select(Location)
-            .where(*conditions)  # type: ignore[arg-type]
-            .order_by(col(Location.name), col(Location.id))
-            .offset(page.offset)
-            .limit(page.page_size)
-        )
-        rows = list((await session.exec(stmt)).all())
-    return Page(rows, int(total), page)
+        return await paginate(session, Location, conditions, [col(Location.name), col(Location.id)], page)
 
 
 async def get_location(ctx: Context, location_uuid: UUID) -> Location:

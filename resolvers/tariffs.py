@@ -11,13 +11,13 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import AfterValidator, BeforeValidator, Field
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.errors import ValidationFailed, not_found
 from domain.models import Charger, Connector, Location, Tariff, TariffAssignment
-from domain.paging import Page, PageRequest
+from domain.paging import Page, PageRequest, paginate
 from domain.principal import Principal
 from domain.services.tenancy import reachable, target_network
 from domain.types import as_utc, utcnow
@@ -153,16 +153,7 @@ async def list_tariffs(ctx: Context, page: PageRequest, *, active_only: bool = F
     if active_only:
         conditions.extend(_in_force(utcnow()))
     async with ctx.db.session() as session:
-        total = (await session.exec(select(func.count()).select_from(Tariff).where(*conditions))).one()
-        stmt = (
-            select(Tariff)
-            .where(*conditions)
-            .order_by(col(Tariff.name), col(Tariff.id))
-            .offset(page.offset)
-            .limit(page.page_size)
-        )
-        rows = list((await session.exec(stmt)).all())
-    return Page(rows, int(total), page)
+        return await paginate(session, Tariff, conditions, [col(Tariff.name), col(Tariff.id)], page)
 
 
 async def get_tariff(ctx: Context, tariff_uuid: UUID) -> Tariff:

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.errors import Conflict, ValidationFailed, not_found
 from domain.models import ChargingSession, Network, Transaction, User
-from domain.paging import Page, PageRequest
+from domain.paging import Page, PageRequest, paginate
 from domain.principal import Principal
 from domain.services.driver_auth import normalize_email
 from domain.services.tenancy import reachable, target_network
@@ -116,16 +116,9 @@ async def list_users(ctx: Context, page: PageRequest, *, search: str | None = No
             | func.lower(User.first_name + " " + User.last_name).like(pattern)
         )
     async with ctx.db.session() as session:
-        total = (await session.exec(select(func.count()).select_from(User).where(*conditions))).one()
-        stmt = (
-            select(User)
-            .where(*conditions)
-            .order_by(col(User.created_at).desc(), col(User.id).desc())
-            .offset(page.offset)
-            .limit(page.page_size)
+        return await paginate(
+            session, User, conditions, [col(User.created_at).desc(), col(User.id).desc()], page
         )
-        rows = list((await session.exec(stmt)).all())
-    return Page(rows, int(total), page)
 
 
 async def get_user(ctx: Context, user_uuid: UUID) -> User:
