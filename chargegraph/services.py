@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from chargegraph.mailer import SmtpMailer
 from chargegraph.settings import Settings
-from domain.config import AuthConfig
+from domain.config import AuthConfig, OcppConfig
 from domain.db import Database
+from ocpp_server.registry import ConnectionRegistry
 from resolvers.context import Services
 
 
@@ -21,9 +22,23 @@ def auth_config(settings: Settings) -> AuthConfig:
     )
 
 
+def ocpp_config(settings: Settings) -> OcppConfig:
+    return OcppConfig(
+        auto_register_network=settings.ocpp_auto_register or None,
+        command_timeout_seconds=settings.ocpp_command_timeout_seconds,
+        remote_start_timeout_seconds=settings.ocpp_remote_start_timeout_seconds,
+        heartbeat_interval_seconds=settings.ocpp_heartbeat_interval_seconds,
+        upload_dir=settings.upload_dir,
+    )
+
+
 def build_services(settings: Settings, db: Database | None = None) -> Services:
+    database = db or Database.from_url(settings.database_url)
+    ocpp = ocpp_config(settings)
     return Services(
-        db=db or Database.from_url(settings.database_url),
+        db=database,
         auth=auth_config(settings),
         mailer=SmtpMailer(settings),
+        commands=ConnectionRegistry(ocpp),
+        ocpp=ocpp,
     )

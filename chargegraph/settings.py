@@ -50,6 +50,17 @@ class Settings(BaseSettings):
     graphql_max_aliases: int = Field(30, validation_alias=_env("CHARGEGRAPH_GRAPHQL_MAX_ALIASES"))
     graphql_max_tokens: int = Field(2000, validation_alias=_env("CHARGEGRAPH_GRAPHQL_MAX_TOKENS"))
     log_level: str = Field("info", validation_alias=_env("CHARGEGRAPH_LOG_LEVEL"))
+    ocpp_auto_register: str = Field("", validation_alias=_env("CHARGEGRAPH_OCPP_AUTO_REGISTER"))
+    ocpp_command_timeout_seconds: float = Field(
+        30.0, validation_alias=_env("CHARGEGRAPH_OCPP_COMMAND_TIMEOUT_SECONDS")
+    )
+    ocpp_remote_start_timeout_seconds: float = Field(
+        120.0, validation_alias=_env("CHARGEGRAPH_OCPP_REMOTE_START_TIMEOUT_SECONDS")
+    )
+    ocpp_heartbeat_interval_seconds: int = Field(
+        300, validation_alias=_env("CHARGEGRAPH_OCPP_HEARTBEAT_INTERVAL_SECONDS")
+    )
+    upload_dir: str = Field("./data/uploads", validation_alias=_env("CHARGEGRAPH_UPLOAD_DIR"))
 
     def resolved_secret_key(self) -> str:
         """The signing key: the setting, else a key kept in ``secret_key_file`` (made on first use)."""

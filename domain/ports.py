@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from domain.commands import Command, Verdict
 
 
 class Mailer(Protocol):
     async def send(self, to: str, subject: str, body: str) -> None: ...
+
+
+class ChargerCommands(Protocol):
+    """Sends a command to a charger by its OCPP identity and returns the charger's verdict.
+
+    Never raises for an unreachable or silent charger: that is ``Verdict.offline()`` /
+    ``Verdict.timed_out()``. ``ocpp_version`` tells callers which vocabulary the charger speaks
+    ("1.6" or "2.0.1"), or None when it is not connected.
+    """
+
+    async def send(self, charger_uid: str, command: Command, *, timeout: float | None = None) -> Verdict: ...
+
+    def ocpp_version(self, charger_uid: str) -> str | None: ...

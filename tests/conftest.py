@@ -19,6 +19,7 @@ from chargegraph.services import build_services
 from chargegraph.settings import Settings
 from domain.db import Database
 from resolvers.context import Services
+from tests.live import LiveServer, Uvicorn
 from tests.mail import Inbox, start_smtp
 from tests.world import World, build_world
 
@@ -137,6 +138,15 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
+
+
+@pytest.fixture
+async def server(app: Any) -> AsyncIterator[LiveServer]:
+    """The test app served for real by uvicorn on a free port (HTTP, GraphQL websockets, OCPP)."""
+    runner = Uvicorn(app)
+    live = await runner.start()
+    yield live
+    await runner.stop()
 
 
 @pytest.fixture
