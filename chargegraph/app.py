@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from chargegraph.migrate import upgrade
 from chargegraph.services import build_services
 from chargegraph.settings import Settings, get_settings
+from chargegraph.workers import Workers
 from resolvers.context import Services
 from rest_compat.app import method_not_allowed, not_found, rest_routes
 from schema.app import GraphQLApp
@@ -50,7 +51,8 @@ def create_app(
         if migrate:
             await upgrade(services.db)
         try:
-            yield
+            async with Workers(services):
+                yield
         finally:
             await services.db.dispose()
 

@@ -1,0 +1,58 @@
+"""Background jobs run by every serving process: each a coroutine called on an interval.
+
+A job claims its rows in the database (so several instances never do one item twice) and returns how
+many it handled. Add a job by appending a :class:`Job` to :func:`jobs`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from resolvers.context import Services
+
+log = logging.getLogger("chargegraph.workers")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    interval_seconds: float
+    run: Callable[[Services], Awaitable[int]]
+
+
+def jobs() -> list[Job]:
+    """Every background job of the process."""
+    return []
+
+
+async def _loop(job: Job, services: Services) -> None:
+    while True:
+        try:
+            await job.run(services)
+        except Exception:
+            log.exception("background job %s failed", job.name)
+        await asyncio.sleep(job.interval_seconds)
+
+
+class Workers:
+    """Starts every job as a task on enter and cancels them on exit."""
+
+    def __init__(self, services: Services, selected: list[Job] | None = None) -> None:
+        self.services = services
+        self.selected = jobs() if selected is None else selected
+        self.tasks: list[asyncio.Task[None]] = []
+
+    async def __aenter__(self) -> Workers:
+        self.tasks = [asyncio.create_task(_loop(job, self.services)) for job in self.selected]
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
