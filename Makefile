@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test lint typecheck install migrate openapi clean
+.PHONY: run test lint typecheck install migrate openapi clean bench
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ migrate: install
 
 openapi: install
 	@$(BIN)/chargegraph openapi
+
+bench: install
+	$(BIN)/python -m bench.ocpp_load --spawn --chargers $${CHARGERS:-1000}
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache chargegraph.db*

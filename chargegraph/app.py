@@ -14,6 +14,9 @@ from chargegraph.migrate import upgrade
 from chargegraph.services import build_services
 from chargegraph.settings import Settings, get_settings
 from chargegraph.workers import Workers
+from ocpp_server.endpoint import OcppEndpoint
+from ocpp_server.registry import ConnectionRegistry
+from ocpp_server.uploads import upload_routes
 from resolvers.context import Services
 from rest_compat.app import method_not_allowed, not_found, rest_routes
 from schema.app import GraphQLApp
@@ -44,7 +47,11 @@ def create_app(
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         *rest_routes(services, trust_proxy=settings.trust_proxy_headers),
+        *upload_routes(services.db, services.auth, services.ocpp),
     ]
+    registry = services.commands if isinstance(services.commands, ConnectionRegistry) else None
+    if registry is not None:
+        routes.append(OcppEndpoint(services, registry).route())
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -54,6 +61,8 @@ def create_app(
             async with Workers(services):
                 yield
         finally:
+            if registry is not None:
+                await registry.close()
             await services.db.dispose()
 
     app = Starlette(

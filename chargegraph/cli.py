@@ -1,4 +1,4 @@
-"""The ``chargegraph`` command: serve, migrate, seed, keys, openapi."""
+"""The ``chargegraph`` command: serve, migrate, seed, keys, openapi, simulate."""
 
 from __future__ import annotations
 
@@ -95,8 +95,41 @@ def _seed(args: argparse.Namespace) -> int:
             )
             chargers = ", ".join(f"{c['uid']} (OCPP {c['ocppVersion']})" for c in network["chargers"])
             print(f"  chargers: {chargers}")
+            passwords = {c["password"] for c in network["chargers"]}
+            print(f"  charger OCPP password (HTTP Basic, user = charger uid): {', '.join(sorted(passwords))}")
         print("keys are shown once (stored hashed); run the seed again for new ones. Demo data only.")
     return 0
+
+
+def _chargers_password(args: argparse.Namespace) -> int:
+    from domain.db import Database
+    from domain.errors import DomainError
+    from domain.services.charger_credentials import set_password_by_uid
+
+    async def run() -> str:
+        db = Database.from_url(get_settings().database_url)
+        try:
+            return (await set_password_by_uid(db, args.uid, args.password)).password
+        finally:
+            await db.dispose()
+
+    try:
+        password = asyncio.run(run())
+    except DomainError as exc:
+        print(f"{args.uid}: {exc.message}", file=sys.stderr)
+        return 1
+    print(password)
+    print(
+        f"the OCPP password of {args.uid} (HTTP Basic user {args.uid}); shown once, stored hashed",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from chargegraph.simulate import simulate
+
+    return simulate(args)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -117,6 +150,29 @@ def parser() -> argparse.ArgumentParser:
     seed.add_argument("--demo", action="store_true", help="two demo networks (idempotent)")
     seed.add_argument("--json", action="store_true", help="print one JSON object with fresh keys")
     seed.set_defaults(func=_seed)
+
+    sim = sub.add_parser("simulate", help="simulated chargers (OCPP 1.6J / 2.0.1) against a server")
+    sim.add_argument("--url", default="ws://127.0.0.1:8000/ocpp", help="the OCPP endpoint (without the id)")
+    sim.add_argument("--chargers", type=int, default=1, help="how many chargers (default 1)")
+    sim.add_argument("--version", choices=["1.6", "2.0.1", "mixed"], default="1.6", help="OCPP version")
+    sim.add_argument("--prefix", default="SIM-", help="charger ids PREFIX00001...; with one charger, its id")
+    sim.add_argument("--password", default=None, help="HTTP Basic password of every charger")
+    sim.add_argument("--connectors", type=int, default=1, help="connectors per charger (default 1)")
+    sim.add_argument("--duration", type=float, default=None, help="seconds to run (default: until Ctrl-C)")
+    sim.add_argument("--session-rate", type=float, default=0.0, help="sessions per charger per minute")
+    sim.add_argument("--meter-interval", type=float, default=10.0, help="seconds between meter values")
+    sim.add_argument("--heartbeat-interval", type=float, default=60.0, help="seconds between heartbeats")
+    sim.add_argument("--id-tag", default="SIM-TAG", help="token the chargers' own sessions use")
+    sim.add_argument("--seed-file", default=None, help="drive the chargers of `seed --demo --json` output")
+    sim.set_defaults(func=_simulate)
+
+    chargers = sub.add_parser("chargers", help="chargers").add_subparsers(
+        dest="chargers_command", required=True
+    )
+    password = chargers.add_parser("password", help="set or rotate a charger's OCPP password (printed once)")
+    password.add_argument("uid", help="the charger's OCPP identity")
+    password.add_argument("--password", default=None, help="16 to 40 characters (default: a random one)")
+    password.set_defaults(func=_chargers_password)
 
     keys = sub.add_parser("keys", help="API keys").add_subparsers(dest="keys_command", required=True)
     create = keys.add_parser("create", help="mint an API key (the secret is printed once)")

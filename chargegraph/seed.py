@@ -38,6 +38,8 @@ from domain.services.charging_tokens import issue_token
 
 DEMO_DRIVER_PASSWORD = "demo-driver-2026"
 """The demo drivers' password: printed by ``chargegraph seed --demo``, for local demos only."""
+DEMO_CHARGER_PASSWORD = "demo-charger-2026-ocpp"
+"""Every demo charger's OCPP (HTTP Basic) password; set only where a charger has none yet."""
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -309,6 +311,8 @@ async def _charger(
         )
         session.add(charger)
         await session.flush()
+    if charger.password_hash is None:
+        charger.password_hash = hash_password(DEMO_CHARGER_PASSWORD)
     for number, fields in enumerate(_connectors(charger, spec.dc), start=1):
         await _ensure(
             session,
@@ -436,6 +440,7 @@ async def _network(session: AsyncSession, spec: NetworkSpec, rate_limit: int, se
                     "uid": charger.uid,
                     "uuid": str(charger.uuid),
                     "ocppVersion": charger.ocpp_version,
+                    "password": DEMO_CHARGER_PASSWORD,
                     "connectors": [1, 2],
                 }
             )

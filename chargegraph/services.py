@@ -39,6 +39,6 @@ def build_services(settings: Settings, db: Database | None = None) -> Services:
         db=database,
         auth=auth_config(settings),
         mailer=SmtpMailer(settings),
-        commands=ConnectionRegistry(ocpp),
+        commands=ConnectionRegistry(ocpp, database),
         ocpp=ocpp,
     )

@@ -12,6 +12,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from domain.services import reservations, sessions
+from domain.types import utcnow
 from resolvers.context import Services
 
 log = logging.getLogger("chargegraph.workers")
@@ -26,7 +28,20 @@ class Job:
 
 def jobs() -> list[Job]:
     """Every background job of the process."""
-    return []
+    return [
+        Job("reservations.expire", 30, _expire_reservations),
+        Job("sessions.fail_stale_pending", 10, _fail_stale_remote_starts),
+    ]
+
+
+async def _expire_reservations(services: Services) -> int:
+    return await reservations.expire_due(services.db)
+
+
+async def _fail_stale_remote_starts(services: Services) -> int:
+    """Remote starts the charger never followed in time become FAULTED."""
+    timeout = services.ocpp.remote_start_timeout_seconds
+    return await sessions.fail_stale_pending(services.db, utcnow(), timeout)
 
 
 async def _loop(job: Job, services: Services) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event
@@ -37,6 +39,11 @@ class Database:
         self.sessions = async_sessionmaker(
             engine, class_=AsyncSession, expire_on_commit=False, autoflush=False
         )
+        # SQLite has one writer: two write transactions that both read first cannot both upgrade to a
+        # write lock, and SQLite fails one at once ("database is locked") whatever the busy timeout.
+        # Writes from this process therefore take turns; reads still run beside them (WAL).
+        self._write_turn = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._writing: ContextVar[bool] = ContextVar(f"writing_{id(self)}", default=False)
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
@@ -55,6 +62,20 @@ class Database:
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """A write transaction: committed when the block ends normally, rolled back on any error."""
+        if self._write_turn is None or self._writing.get():
+            async with self._transaction() as session:
+                yield session
+            return
+        async with self._write_turn:
+            token = self._writing.set(True)
+            try:
+                async with self._transaction() as session:
+                    yield session
+            finally:
+                self._writing.reset(token)
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
         async with self.sessions() as session:
             try:
                 yield session

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import AfterValidator, BeforeValidator, Field
-from sqlalchemy import and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,6 +18,8 @@ from domain.errors import ValidationFailed, not_found
 from domain.models import Charger, Connector, Location, Tariff, TariffAssignment
 from domain.paging import Page, PageRequest, paginate
 from domain.principal import Principal
+from domain.services import tariff_lookup
+from domain.services.tariff_lookup import LEVELS, in_force
 from domain.services.tenancy import reachable, target_network
 from domain.types import as_utc, utcnow
 from resolvers.context import Context
@@ -30,9 +31,6 @@ READ_ASSIGNMENTS = ("cpms:tariffs:read",)
 
 MAX_AMOUNT = Decimal(1_000_000_000)
 """Well inside the exact range of the scaled-integer ``Amount`` column."""
-
-LEVELS = ("Connector", "Charger", "Location", "Network")
-"""Assignment levels, most specific first."""
 
 
 def _exact(value: object) -> object:
@@ -116,14 +114,6 @@ def _visible(principal: Principal) -> list[Any]:
     return [reachable(principal, Tariff.network_id), col(Tariff.deleted_at).is_(None)]
 
 
-def _in_force(now: datetime) -> list[Any]:
-    return [
-        col(Tariff.is_active).is_(True),
-        or_(col(Tariff.effective_from).is_(None), col(Tariff.effective_from) <= now),
-        or_(col(Tariff.effective_to).is_(None), col(Tariff.effective_to) > now),
-    ]
-
-
 def _check_consistency(tariff: Tariff) -> None:
     if (
         tariff.minimum_session_fee is not None
@@ -151,7 +141,7 @@ async def list_tariffs(ctx: Context, page: PageRequest, *, active_only: bool = F
     ctx.principal.require(*READ)
     conditions = _visible(ctx.principal)
     if active_only:
-        conditions.extend(_in_force(utcnow()))
+        conditions.extend(in_force(utcnow()))
     async with ctx.db.session() as session:
         return await paginate(session, Tariff, conditions, [col(Tariff.name), col(Tariff.id)], page)
 
@@ -326,87 +316,8 @@ async def tariffs_by_id(ctx: Context, ids: Sequence[int]) -> list[Tariff | None]
 
 
 async def effective_tariffs(ctx: Context, connector_ids: Sequence[int]) -> list[Tariff | None]:
-    """The tariff in force on each connector (by internal id), in order; ``None`` where none applies
-    or the connector is unknown, deleted or out of the caller's reach.
-
-    The most specific active assignment wins (connector > charger > location > network), then the
-    highest priority, then the newest. Two statements whatever the number of connectors."""
-    wanted = sorted(set(connector_ids))
-    if not wanted:
-        return [None for _ in connector_ids]
-    now = utcnow()
+    """The tariff in force on each connector in the caller's reach (see ``tariff_lookup``)."""
     async with ctx.db.session() as session:
-        places = (
-            await session.exec(
-                select(Connector.id, Charger.id, Charger.location_id, Charger.network_id)
-                .join(Charger, col(Charger.id) == col(Connector.charger_id))
-                .where(
-                    col(Connector.id).in_(wanted),
-                    col(Connector.deleted_at).is_(None),
-                    col(Charger.deleted_at).is_(None),
-                    reachable(ctx.principal, Charger.network_id),
-                )
-            )
-        ).all()
-        if not places:
-            return [None for _ in connector_ids]
-        charger_ids = {p[1] for p in places}
-        location_ids = {p[2] for p in places if p[2] is not None}
-        network_ids = {p[3] for p in places}
-        targets = [
-            and_(col(TariffAssignment.level) == "Connector", col(TariffAssignment.connector_id).in_(wanted)),
-            and_(col(TariffAssignment.level) == "Charger", col(TariffAssignment.charger_id).in_(charger_ids)),
-            and_(col(TariffAssignment.level) == "Network", col(TariffAssignment.network_id).in_(network_ids)),
-        ]
-        if location_ids:
-            targets.append(
-                and_(
-                    col(TariffAssignment.level) == "Location",
-                    col(TariffAssignment.location_id).in_(location_ids),
-                )
-            )
-        candidates = (
-            await session.exec(
-                select(TariffAssignment, Tariff)
-                .join(Tariff, col(Tariff.id) == col(TariffAssignment.tariff_id))
-                .where(
-                    col(TariffAssignment.is_active).is_(True),
-                    col(TariffAssignment.start_date) <= now,
-                    or_(col(TariffAssignment.end_date).is_(None), col(TariffAssignment.end_date) > now),
-                    col(Tariff.network_id) == col(TariffAssignment.network_id),
-                    col(Tariff.deleted_at).is_(None),
-                    *_in_force(now),
-                    or_(*targets),
-                )
-            )
-        ).all()
-    best: dict[int, tuple[tuple[int, int, float, int], Tariff]] = {}
-    for connector_id, charger_id, location_id, network_id in places:
-        assert connector_id is not None
-        for assignment, tariff in candidates:
-            if assignment.network_id != network_id or not _covers(
-                assignment, connector_id, charger_id, location_id
-            ):
-                continue
-            rank = (
-                LEVELS.index(assignment.level),
-                -assignment.priority,
-                -as_utc(assignment.start_date).timestamp(),
-                -(assignment.id or 0),
-            )
-            current = best.get(connector_id)
-            if current is None or rank < current[0]:
-                best[connector_id] = (rank, tariff)
-    return [best[i][1] if i in best else None for i in connector_ids]
-
-
-def _covers(
-    assignment: TariffAssignment, connector_id: int, charger_id: int | None, location_id: int | None
-) -> bool:
-    if assignment.level == "Connector":
-        return assignment.connector_id == connector_id
-    if assignment.level == "Charger":
-        return assignment.charger_id == charger_id
-    if assignment.level == "Location":
-        return location_id is not None and assignment.location_id == location_id
-    return assignment.level == "Network"
+        return await tariff_lookup.effective_tariffs(
+            session, connector_ids, reach=reachable(ctx.principal, Charger.network_id)
+        )

@@ -15,8 +15,12 @@ def gid(value: object) -> strawberry.ID:
 
 
 def dec(value: Decimal | None) -> Decimal | None:
-    """Decimals go out as GraphQL ``Decimal`` strings, exact."""
-    return None if value is None else value.normalize()
+    """Decimals go out as GraphQL ``Decimal`` strings, exact (``10``, never ``1E+1``)."""
+    if value is None:
+        return None
+    normal = value.normalize()
+    exponent = normal.as_tuple().exponent
+    return normal.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else normal
 
 
 def _parse_datetime(value: object) -> datetime:

@@ -19,6 +19,7 @@ from chargegraph.services import build_services
 from chargegraph.settings import Settings
 from domain.db import Database
 from resolvers.context import Services
+from ocpp_server.registry import ConnectionRegistry
 from tests.live import LiveServer, Uvicorn
 from tests.mail import Inbox, start_smtp
 from tests.world import World, build_world
@@ -147,6 +148,11 @@ async def server(app: Any) -> AsyncIterator[LiveServer]:
     live = await runner.start()
     yield live
     await runner.stop()
+    # What the lifespan does on shutdown (the test server runs without one): close charger sockets
+    # and write the queued message log while the test's database still exists.
+    registry = app.state.services.commands
+    if isinstance(registry, ConnectionRegistry):
+        await registry.close()
 
 
 @pytest.fixture

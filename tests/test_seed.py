@@ -75,7 +75,7 @@ def test_output_names_two_networks(seeded: Seeded) -> None:
             assert set(network["driver"]) == {"email", "password", "tokenUid"}
             assert 4 <= len(network["chargers"]) <= 6
             for charger in network["chargers"]:
-                assert set(charger) == {"uid", "uuid", "ocppVersion", "connectors"}
+                assert set(charger) == {"uid", "uuid", "ocppVersion", "password", "connectors"}
                 assert charger["connectors"] == [1, 2]
                 assert charger["ocppVersion"] in ("1.6", "2.0.1")
 

@@ -24,6 +24,8 @@ from domain.services.charging_tokens import issue_token
 from resolvers.context import Services
 
 DRIVER_PASSWORD = "driver-pass-123"
+CHARGER_PASSWORD = "charger-pass-123"
+_CHARGER_PASSWORD_HASH = hash_password(CHARGER_PASSWORD)  # hashed once: argon2 is slow on purpose
 
 
 @dataclass
@@ -108,6 +110,7 @@ async def _net(services: Services, slug: str, name: str, letter: str) -> Net:
             max_power_kw=22,
             ocpp_version="1.6",
             firmware_version="1.5.32",
+            password_hash=_CHARGER_PASSWORD_HASH,
         )
         s.add(charger)
         await s.flush()

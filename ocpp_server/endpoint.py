@@ -1,0 +1,100 @@
+"""The websocket endpoint ``/ocpp/{charge_point_id}``: handshake, one connection's life, its events."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket as _socket
+
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket
+
+from domain.services import charge_point
+from domain.services.charge_point import ChargerIdentity
+from ocpp_server.connection import OcppConnection
+from ocpp_server.handshake import SUBPROTOCOLS, Gatekeeper, Refusal, negotiate
+from ocpp_server.registry import ConnectionRegistry
+from ocpp_server.socket import StarletteSocket
+from ocpp_server.v16 import ChargePoint16
+from ocpp_server.v201 import ChargePoint201
+from resolvers.context import Services
+
+log = logging.getLogger("chargegraph.ocpp")
+
+INSTANCE_ID = f"{_socket.gethostname()}:{os.getpid()}"
+_CLASSES: dict[str, type[OcppConnection]] = {"1.6": ChargePoint16, "2.0.1": ChargePoint201}
+POLICY_VIOLATION = 1008
+
+
+class OcppEndpoint:
+    def __init__(self, services: Services, registry: ConnectionRegistry) -> None:
+        self.services = services
+        self.registry = registry
+        self.gatekeeper = Gatekeeper(services)
+
+    def route(self, path: str = "/ocpp/{charge_point_id}") -> WebSocketRoute:
+        return WebSocketRoute(path, self.handle)
+
+    async def handle(self, websocket: WebSocket) -> None:
+        uid = str(websocket.path_params.get("charge_point_id", ""))
+        ip = websocket.client.host if websocket.client is not None else None
+        protocol = negotiate(list(websocket.scope.get("subprotocols") or []))
+        if protocol is None or not uid:
+            # Closing before accepting refuses the handshake (HTTP 403).
+            await websocket.close(POLICY_VIOLATION)
+            return
+        version = SUBPROTOCOLS[protocol]
+        admitted = await self.gatekeeper.admit(uid, websocket.headers.get("authorization"))
+        if isinstance(admitted, Refusal):
+            log.info("refused charge point %s from %s: %s", uid, ip, admitted.reason)
+            if admitted.charger is not None:
+                await self._event(admitted.charger, "Rejected", ip, version, reason=admitted.reason)
+            await websocket.close(POLICY_VIOLATION)
+            return
+        await websocket.accept(subprotocol=protocol)
+        await self._serve(websocket, admitted, version, ip)
+
+    async def _serve(
+        self, websocket: WebSocket, charger: ChargerIdentity, version: str, ip: str | None
+    ) -> None:
+        socket = StarletteSocket(websocket)
+        connection = _CLASSES[version](
+            socket,
+            charger,
+            db=self.services.db,
+            config=self.services.ocpp,
+            messages=self.registry.messages,
+        )
+        previous = self.registry.register(connection)
+        if previous is not None:
+            await previous.close(1000, "Replaced by a new connection")
+        await self._event(charger, "Connected", ip, version)
+        try:
+            await connection.serve()
+        finally:
+            self.registry.unregister(connection)
+            await self._event(charger, "Disconnected", ip, version, close_code=socket.close_code)
+
+    async def _event(
+        self,
+        charger: ChargerIdentity,
+        status: str,
+        ip: str | None,
+        version: str,
+        *,
+        close_code: int | None = None,
+        reason: str | None = None,
+    ) -> None:
+        try:
+            await charge_point.connection_event(
+                self.services.db,
+                charger,
+                status,
+                ip_address=ip,
+                ocpp_version=version,
+                close_code=close_code,
+                reason=reason,
+                instance_id=INSTANCE_ID,
+            )
+        except Exception:
+            log.exception("could not record the %s event of %s", status, charger.uid)
