@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import BigInteger, DateTime
 from sqlalchemy.engine import Dialect
@@ -75,6 +75,18 @@ def money_out(value: Decimal | None, places: int = 2) -> float | None:
         return None
     quantum = Decimal(1).scaleb(-places)
     return float(value.quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+@overload
+def iso_z(value: datetime) -> str: ...
+
+
+@overload
+def iso_z(value: None) -> None: ...
+
+
+@overload
+def iso_z(value: datetime | None) -> str | None: ...
 
 
 def iso_z(value: datetime | None) -> str | None:

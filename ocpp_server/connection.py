@@ -33,7 +33,9 @@ from ocpp.routing import on as _library_on
 
 from domain.config import OcppConfig
 from domain.db import Database
-from domain.services.charge_point import ChargerIdentity
+from domain.services import charge_point
+from domain.services.charge_point import BootInfo, ChargerIdentity
+from domain.types import iso_z, utcnow
 from ocpp_server.message_log import MessageLog
 from ocpp_server.socket import Disconnected, StarletteSocket
 
@@ -97,6 +99,24 @@ class OcppConnection(ChargePoint):  # type: ignore[misc]
         self._pending: dict[str, asyncio.Future[Reply]] = {}
         self._inbox: asyncio.Queue[tuple[str, float]] = asyncio.Queue()
         self._closed = asyncio.Event()
+
+    # -- what both versions answer alike ---------------------------------------------------------
+
+    async def boot_accepted(self, info: BootInfo) -> dict[str, Any]:
+        """Record a BootNotification of a registered charger and accept it."""
+        now = utcnow()
+        await charge_point.booted(self.db, self.charger.id, info, now)
+        return {
+            "status": "Accepted",
+            "currentTime": iso_z(now),
+            "interval": self.config.heartbeat_interval_seconds,
+        }
+
+    @on("Heartbeat")
+    async def on_heartbeat(self, **_: Any) -> dict[str, Any]:
+        now = utcnow()
+        await charge_point.heartbeat(self.db, self.charger.id, now)
+        return {"currentTime": iso_z(now)}
 
     # -- the connection's life ---------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -35,7 +34,7 @@ from domain.commands import (
     VariableRef,
     Verdict,
 )
-from domain.types import as_utc, utcnow
+from domain.types import iso_z, utcnow
 from ocpp_server.connection import Reply
 
 
@@ -47,11 +46,6 @@ class Outgoing:
 
 class Unsupported(Exception):
     """The command has no equivalent in the charger's OCPP version."""
-
-
-def z(value: datetime) -> str:
-    """UTC to the second with a ``Z``: 2024-05-01T12:00:00Z."""
-    return as_utc(value).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _limit(value: Decimal) -> float:
@@ -69,7 +63,7 @@ def id_token(tag: str) -> dict[str, str]:
 def _schedule_16(profile: ChargingProfile) -> dict[str, Any]:
     return {
         "chargingRateUnit": profile.unit,
-        "startSchedule": z(utcnow()),
+        "startSchedule": iso_z(utcnow()),
         "chargingSchedulePeriod": [{"startPeriod": 0, "limit": _limit(profile.limit)}],
     }
 
@@ -99,7 +93,7 @@ def _profile_201(profile: ChargingProfile, *, purpose: str | None = None) -> dic
         "chargingSchedule": [
             {
                 "id": profile.profile_id,
-                "startSchedule": z(utcnow()),
+                "startSchedule": iso_z(utcnow()),
                 "chargingRateUnit": profile.unit,
                 "chargingSchedulePeriod": [{"startPeriod": 0, "limit": _limit(profile.limit)}],
             }
@@ -151,7 +145,7 @@ def to_v16(command: Command) -> Outgoing:
         case GetVariables() | SetVariables():
             raise Unsupported("Use configuration keys on OCPP 1.6.")
         case UpdateFirmware():
-            payload = {"location": command.location, "retrieveDate": z(command.retrieve_at)}
+            payload = {"location": command.location, "retrieveDate": iso_z(command.retrieve_at)}
             if command.retries is not None:
                 payload["retries"] = command.retries
             if command.retry_interval_seconds is not None:
@@ -160,9 +154,9 @@ def to_v16(command: Command) -> Outgoing:
         case GetDiagnostics():
             payload = {"location": command.location}
             if command.start is not None:
-                payload["startTime"] = z(command.start)
+                payload["startTime"] = iso_z(command.start)
             if command.stop is not None:
-                payload["stopTime"] = z(command.stop)
+                payload["stopTime"] = iso_z(command.stop)
             return Outgoing("GetDiagnostics", payload)
         case SetChargingProfile():
             connector = 0 if command.profile.purpose == "ChargePointMaxProfile" else command.connector_number
@@ -187,7 +181,7 @@ def to_v16(command: Command) -> Outgoing:
                 "ReserveNow",
                 {
                     "connectorId": command.connector_number,
-                    "expiryDate": z(command.expires_at),
+                    "expiryDate": iso_z(command.expires_at),
                     "idTag": command.id_tag,
                     "reservationId": command.reservation_id,
                 },
@@ -268,7 +262,7 @@ def to_v201(command: Command) -> Outgoing:
         case UpdateFirmware():
             payload = {
                 "requestId": command.request_id,
-                "firmware": {"location": command.location, "retrieveDateTime": z(command.retrieve_at)},
+                "firmware": {"location": command.location, "retrieveDateTime": iso_z(command.retrieve_at)},
             }
             if command.retries is not None:
                 payload["retries"] = command.retries
@@ -278,9 +272,9 @@ def to_v201(command: Command) -> Outgoing:
         case GetDiagnostics():
             log: dict[str, Any] = {"remoteLocation": command.location}
             if command.start is not None:
-                log["oldestTimestamp"] = z(command.start)
+                log["oldestTimestamp"] = iso_z(command.start)
             if command.stop is not None:
-                log["latestTimestamp"] = z(command.stop)
+                log["latestTimestamp"] = iso_z(command.stop)
             return Outgoing(
                 "GetLog", {"log": log, "logType": command.log_type, "requestId": command.request_id}
             )
@@ -308,7 +302,7 @@ def to_v201(command: Command) -> Outgoing:
         case ReserveNow():
             payload = {
                 "id": command.reservation_id,
-                "expiryDateTime": z(command.expires_at),
+                "expiryDateTime": iso_z(command.expires_at),
                 "idToken": id_token(command.id_tag),
             }
             if command.connector_number > 0:

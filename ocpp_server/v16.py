@@ -9,17 +9,16 @@ from ocpp.v16.enums import Action
 from domain.services import charge_point, transactions
 from domain.services.charge_point import BootInfo, StatusReport
 from domain.services.transactions import TokenVerdict
-from domain.types import utcnow
+from domain.types import iso_z
 from ocpp_server.connection import OcppConnection, on
 from ocpp_server.samples import samples, when
-from ocpp_server.translate import z
 
 
 def id_tag_info(verdict: TokenVerdict) -> dict[str, Any]:
     """1.6 has no ``Unknown``: an unknown tag is ``Invalid``."""
     info: dict[str, Any] = {"status": "Invalid" if verdict.status == "Unknown" else verdict.status}
     if verdict.expires_at is not None:
-        info["expiryDate"] = z(verdict.expires_at)
+        info["expiryDate"] = iso_z(verdict.expires_at)
     if verdict.parent_id_tag:
         info["parentIdTag"] = verdict.parent_id_tag
     return info
@@ -54,19 +53,7 @@ class ChargePoint16(OcppConnection):
             meter_serial_number=meter_serial_number,
             ocpp_version=self.version,
         )
-        now = utcnow()
-        await charge_point.booted(self.db, self.charger.id, info, now)
-        return {
-            "status": "Accepted",
-            "currentTime": z(now),
-            "interval": self.config.heartbeat_interval_seconds,
-        }
-
-    @on(Action.heartbeat)
-    async def on_heartbeat(self, **_: Any) -> dict[str, Any]:
-        now = utcnow()
-        await charge_point.heartbeat(self.db, self.charger.id, now)
-        return {"currentTime": z(now)}
+        return await self.boot_accepted(info)
 
     @on(Action.status_notification)
     async def on_status_notification(

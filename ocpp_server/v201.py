@@ -13,16 +13,15 @@ from ocpp.v201.enums import Action
 from domain.services import charge_point, transactions
 from domain.services.charge_point import BootInfo, StatusReport
 from domain.services.transactions import TokenVerdict
-from domain.types import utcnow
+from domain.types import iso_z
 from ocpp_server.connection import OcppConnection, on
 from ocpp_server.samples import energy_wh, samples, when
-from ocpp_server.translate import z
 
 
 def id_token_info(verdict: TokenVerdict) -> dict[str, Any]:
     info: dict[str, Any] = {"status": verdict.status}
     if verdict.expires_at is not None:
-        info["cacheExpiryDateTime"] = z(verdict.expires_at)
+        info["cacheExpiryDateTime"] = iso_z(verdict.expires_at)
     if verdict.parent_id_tag:
         info["groupIdToken"] = {"idToken": verdict.parent_id_tag, "type": "Central"}
     return info
@@ -53,19 +52,7 @@ class ChargePoint201(OcppConnection):
             imsi=modem.get("imsi"),
             ocpp_version=self.version,
         )
-        now = utcnow()
-        await charge_point.booted(self.db, self.charger.id, info, now)
-        return {
-            "status": "Accepted",
-            "currentTime": z(now),
-            "interval": self.config.heartbeat_interval_seconds,
-        }
-
-    @on(Action.heartbeat)
-    async def on_heartbeat(self, **_: Any) -> dict[str, Any]:
-        now = utcnow()
-        await charge_point.heartbeat(self.db, self.charger.id, now)
-        return {"currentTime": z(now)}
+        return await self.boot_accepted(info)
 
     @on(Action.status_notification)
     async def on_status_notification(
@@ -196,7 +183,7 @@ class ChargePoint201(OcppConnection):
         self, generated_at: str, seq_no: int, event_data: list[dict[str, Any]], tbc: bool = False, **_: Any
     ) -> dict[str, Any]:
         payload = {
-            "generatedAt": z(when(generated_at)),
+            "generatedAt": iso_z(when(generated_at)),
             "seqNo": seq_no,
             "tbc": tbc,
             "eventData": snake_to_camel_case(event_data),

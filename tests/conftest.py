@@ -18,9 +18,9 @@ from chargegraph.app import create_app
 from chargegraph.services import build_services
 from chargegraph.settings import Settings
 from domain.db import Database
-from resolvers.context import Services
 from ocpp_server.registry import ConnectionRegistry
-from tests.live import LiveServer, Uvicorn
+from resolvers.context import Services
+from tests.live import LiveServer, Uvicorn, free_port
 from tests.mail import Inbox, start_smtp
 from tests.world import World, build_world
 
@@ -142,9 +142,15 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def server(app: Any) -> AsyncIterator[LiveServer]:
-    """The test app served for real by uvicorn on a free port (HTTP, GraphQL websockets, OCPP)."""
-    runner = Uvicorn(app)
+def port() -> int:
+    """The port the live server will listen on, known before the services are built."""
+    return free_port()
+
+
+@pytest.fixture
+async def server(app: Any, port: int) -> AsyncIterator[LiveServer]:
+    """The test app served for real by uvicorn on ``port`` (HTTP, GraphQL websockets, OCPP)."""
+    runner = Uvicorn(app, port)
     live = await runner.start()
     yield live
     await runner.stop()

@@ -3,8 +3,6 @@ built (so the upload links we hand chargers point at it), a short command timeou
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,16 +10,14 @@ import pytest
 
 from chargegraph.settings import Settings
 from ocpp_server.simulator import SimulatedCharger
-from tests.live import LiveServer, Uvicorn, free_port
+from tests.live import LiveServer
+from tests.ocpp_wire import eventually
 from tests.world import CHARGER_PASSWORD, Net
+
+__all__ = ["VERSIONS", "actions", "charger", "eventually", "settings"]
 
 VERSIONS = ["1.6", "2.0.1"]
 COMMAND_TIMEOUT = 1.5
-
-
-@pytest.fixture
-def port() -> int:
-    return free_port()
 
 
 @pytest.fixture
@@ -37,14 +33,6 @@ def settings(smtp: tuple[int, Any], tmp_path: Path, port: int) -> Settings:
     )
 
 
-@pytest.fixture
-async def server(app: Any, port: int) -> AsyncIterator[LiveServer]:
-    runner = Uvicorn(app, port)
-    live = await runner.start()
-    yield live
-    await runner.stop()
-
-
 def charger(server: LiveServer, net: Net, version: str, **kwargs: Any) -> SimulatedCharger:
     """The simulator for ``net``'s charger (two connectors), speaking ``version``."""
     return SimulatedCharger(
@@ -56,15 +44,6 @@ def charger(server: LiveServer, net: Net, version: str, **kwargs: Any) -> Simula
         serial=net.charger.serial_number,
         **kwargs,
     )
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
-    """Poll ``check`` until it holds (a short sleep between tries), failing after ``timeout``."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 def actions(cp: SimulatedCharger) -> list[str]:

@@ -18,7 +18,7 @@ from tests.world import World, gql
 BASE = "/cpms/v1/chargers/{chargerUuid}"
 
 # The device-control fixtures: the app on a known port, a short command timeout, uploads in tmp.
-port, settings, server = device_control.port, device_control.settings, device_control.server
+settings = device_control.settings
 
 
 def path(world: World, suffix: str) -> str:

@@ -27,7 +27,7 @@ FILES = "/cpms/v1/diagnostic-files"
 SNAPSHOT = "/cpms/v1/chargers/{chargerUuid}/diagnostics"
 
 # The device-control fixtures: the app on a known port, a short command timeout, uploads in tmp.
-port, settings, server = device_control.port, device_control.settings, device_control.server
+settings = device_control.settings
 
 
 async def files(client: httpx.AsyncClient, world: World) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ from tests.world import DRIVER_PASSWORD, World, gql
 RC = "/emsp/v1/remote-control/{chargerId}"
 
 # The device-control fixtures: the app on a known port, a short command timeout, uploads in tmp.
-port, settings, server = device_control.port, device_control.settings, device_control.server
+settings = device_control.settings
 
 
 def rc(world: World, action: str) -> str:

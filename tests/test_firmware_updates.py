@@ -20,7 +20,7 @@ UPDATE = "/cpms/v1/chargers/{chargerUuid}/firmware/update"
 STATUS = "/cpms/v1/chargers/{chargerUuid}/firmware/status"
 
 # The device-control fixtures: the app on a known port, a short command timeout, uploads in tmp.
-port, settings, server = device_control.port, device_control.settings, device_control.server
+settings = device_control.settings
 
 
 def url(world: World, suffix: str) -> str:
