@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import strawberry
 
@@ -21,6 +21,13 @@ def dec(value: Decimal | None) -> Decimal | None:
     normal = value.normalize()
     exponent = normal.as_tuple().exponent
     return normal.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else normal
+
+
+def money(value: Decimal | None, places: int = 2) -> Decimal | None:
+    """An amount as charged: rounded half-up to ``places`` decimals at the edge (``1.01``)."""
+    if value is None:
+        return None
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def _parse_datetime(value: object) -> datetime:

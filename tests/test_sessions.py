@@ -148,7 +148,7 @@ async def test_graphql_sessions_query(client: httpx.AsyncClient, world: World) -
     page = body["data"]["sessions"]
     assert page["pageInfo"]["total"] == 1
     item = page["items"][0]
-    assert item["id"] == done and item["cost"] == {"total": "6.5", "energyCost": "3.5", "currency": "USD"}
+    assert item["id"] == done and item["cost"] == {"total": "6.50", "energyCost": "3.50", "currency": "USD"}
     assert item["energyKwh"] == "10" and item["durationSeconds"] == 3600
     assert item["charger"]["id"] == str(a.charger.uuid) and item["connector"]["connectorNumber"] == 1
     other = await gql(client, "query($id: UUID!) { session(id: $id) { id } }", {"id": done}, world.b.cpms())

@@ -9,7 +9,7 @@ import strawberry
 
 from resolvers.remote_charging import Outcome
 from resolvers.sessions import SessionView, duration_seconds, is_idle, kwh
-from schema.scalars import dec, gid
+from schema.scalars import dec, gid, money
 from schema.types.charger import Charger, Connector
 from schema.types.command import CommandResult
 
@@ -93,14 +93,14 @@ class ChargingSession:
             cost=SessionCost(
                 currency=row.currency,
                 is_free=row.is_free,
-                energy_cost=dec(row.energy_cost),
-                time_cost=dec(row.time_cost),
-                session_fee=dec(row.session_fee),
-                idle_fee=dec(row.idle_fee),
-                subtotal=dec(row.subtotal),
+                energy_cost=money(row.energy_cost),
+                time_cost=money(row.time_cost),
+                session_fee=money(row.session_fee),
+                idle_fee=money(row.idle_fee),
+                subtotal=money(row.subtotal),
                 tax_rate=dec(row.tax_rate),
-                tax_amount=dec(row.tax_amount),
-                total=dec(row.total),
+                tax_amount=money(row.tax_amount),
+                total=money(row.total),
             ),
             payment_status=row.payment_status,
             charger=Charger.from_row(view.charger),
