@@ -37,6 +37,7 @@ from domain.services import charge_point
 from domain.services.charge_point import BootInfo, ChargerIdentity
 from domain.types import iso_z, utcnow
 from ocpp_server.message_log import MessageLog
+from ocpp_server.samples import when
 from ocpp_server.socket import Disconnected, StarletteSocket
 
 log = logging.getLogger("chargegraph.ocpp")
@@ -117,6 +118,27 @@ class OcppConnection(ChargePoint):  # type: ignore[misc]
         now = utcnow()
         await charge_point.heartbeat(self.db, self.charger.id, now)
         return {"currentTime": iso_z(now)}
+
+    @on("LogStatusNotification")
+    async def on_log_status_notification(
+        self, status: str, request_id: int | None = None, **_: Any
+    ) -> dict[str, Any]:
+        await charge_point.diagnostics_status(self.db, self.charger.id, status, request_id=request_id)
+        return {}
+
+    @on("DataTransfer")
+    async def on_data_transfer(
+        self, vendor_id: str, message_id: str | None = None, data: Any = None, **_: Any
+    ) -> dict[str, Any]:
+        status = await charge_point.data_transfer(self.db, self.charger, vendor_id, message_id, data)
+        return {"status": status}
+
+    @on("SecurityEventNotification")
+    async def on_security_event_notification(
+        self, type: str, timestamp: str, tech_info: str | None = None, **_: Any
+    ) -> dict[str, Any]:
+        await charge_point.security_event(self.db, self.charger, type, when(timestamp), tech_info)
+        return {}
 
     # -- the connection's life ---------------------------------------------------------------------
 

@@ -161,24 +161,3 @@ class ChargePoint16(OcppConnection):
     async def on_diagnostics_status_notification(self, status: str, **_: Any) -> dict[str, Any]:
         await charge_point.diagnostics_status(self.db, self.charger.id, status)
         return {}
-
-    @on(Action.log_status_notification)
-    async def on_log_status_notification(
-        self, status: str, request_id: int | None = None, **_: Any
-    ) -> dict[str, Any]:
-        await charge_point.diagnostics_status(self.db, self.charger.id, status, request_id=request_id)
-        return {}
-
-    @on(Action.data_transfer)
-    async def on_data_transfer(
-        self, vendor_id: str, message_id: str | None = None, data: Any = None, **_: Any
-    ) -> dict[str, Any]:
-        status = await charge_point.data_transfer(self.db, self.charger, vendor_id, message_id, data)
-        return {"status": status}
-
-    @on(Action.security_event_notification)
-    async def on_security_event_notification(
-        self, type: str, timestamp: str, tech_info: str | None = None, **_: Any
-    ) -> dict[str, Any]:
-        await charge_point.security_event(self.db, self.charger, type, when(timestamp), tech_info)
-        return {}
