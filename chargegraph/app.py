@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
+from chargegraph.bus import EventBus
 from chargegraph.migrate import upgrade
 from chargegraph.services import build_services
 from chargegraph.settings import Settings, get_settings
@@ -53,12 +55,19 @@ def create_app(
     if registry is not None:
         routes.append(OcppEndpoint(services, registry).route())
 
+    bus = services.bus if isinstance(services.bus, EventBus) else None
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         if migrate:
             await upgrade(services.db)
         try:
-            async with Workers(services):
+            async with contextlib.AsyncExitStack() as stack:
+                if bus is not None:
+                    await stack.enter_async_context(bus)
+                if registry is not None:
+                    await stack.enter_async_context(registry.routing())
+                await stack.enter_async_context(Workers(services))
                 yield
         finally:
             if registry is not None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from chargegraph.bus import EventBus
 from chargegraph.mailer import SmtpMailer
 from chargegraph.settings import Settings
-from domain.config import AuthConfig, OcppConfig
+from domain.config import AuthConfig, EventsConfig, OcppConfig, WebhookConfig
 from domain.db import Database
+from domain.event_hub import EventHub
 from ocpp_server.registry import ConnectionRegistry
 from resolvers.context import Services
 
@@ -32,13 +34,42 @@ def ocpp_config(settings: Settings) -> OcppConfig:
     )
 
 
+def events_config(settings: Settings) -> EventsConfig:
+    return EventsConfig(
+        retention_hours=settings.event_retention_hours,
+        subscriber_queue_size=settings.subscriber_queue_size,
+        sse_keepalive_seconds=settings.sse_keepalive_seconds,
+    )
+
+
+def webhook_config(settings: Settings) -> WebhookConfig:
+    return WebhookConfig(
+        allow_private=settings.webhook_allow_private,
+        timeout_seconds=settings.webhook_timeout_seconds,
+        backoff_base_seconds=settings.webhook_backoff_base_seconds,
+        backoff_max_seconds=settings.webhook_backoff_max_seconds,
+        disable_after=settings.webhook_disable_after,
+        poll_seconds=settings.webhook_poll_seconds,
+    )
+
+
 def build_services(settings: Settings, db: Database | None = None) -> Services:
+    """Everything one process shares. The bus is connected by the app's lifespan; until then (and
+    in tests that use the services without an app) committed events reach this process's hub only."""
     database = db or Database.from_url(settings.database_url)
     ocpp = ocpp_config(settings)
+    live = events_config(settings)
+    hub = EventHub(live.subscriber_queue_size)
+    bus = EventBus(settings.broadcast_url, hub, settings.broadcast_channel_prefix)
+    database.publisher = bus
     return Services(
         db=database,
         auth=auth_config(settings),
         mailer=SmtpMailer(settings),
-        commands=ConnectionRegistry(ocpp, database),
+        commands=ConnectionRegistry(ocpp, database, bus),
         ocpp=ocpp,
+        events=hub,
+        bus=bus,
+        events_config=live,
+        webhooks=webhook_config(settings),
     )

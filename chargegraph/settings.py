@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     port: int = Field(8000, validation_alias=_env("PORT"))
     database_url: str = Field("sqlite+aiosqlite:///./chargegraph.db", validation_alias=_env("DATABASE_URL"))
     broadcast_url: str = Field("memory://", validation_alias=_env("BROADCAST_URL"))
+    broadcast_channel_prefix: str = Field("chargegraph", validation_alias=_env("BROADCAST_CHANNEL_PREFIX"))
     secret_key: str = Field("", validation_alias=_env("CHARGEGRAPH_SECRET_KEY"))
     secret_key_file: str = Field(".chargegraph_secret", validation_alias=_env("CHARGEGRAPH_SECRET_KEY_FILE"))
     access_token_ttl_seconds: int = Field(3600, validation_alias=_env("CHARGEGRAPH_ACCESS_TOKEN_TTL_SECONDS"))
@@ -61,6 +62,19 @@ class Settings(BaseSettings):
         300, validation_alias=_env("CHARGEGRAPH_OCPP_HEARTBEAT_INTERVAL_SECONDS")
     )
     upload_dir: str = Field("./data/uploads", validation_alias=_env("CHARGEGRAPH_UPLOAD_DIR"))
+    event_retention_hours: float = Field(24.0, validation_alias=_env("CHARGEGRAPH_EVENT_RETENTION_HOURS"))
+    subscriber_queue_size: int = Field(1000, validation_alias=_env("CHARGEGRAPH_SUBSCRIBER_QUEUE_SIZE"))
+    sse_keepalive_seconds: float = Field(15.0, validation_alias=_env("CHARGEGRAPH_SSE_KEEPALIVE_SECONDS"))
+    webhook_allow_private: bool = Field(False, validation_alias=_env("CHARGEGRAPH_WEBHOOK_ALLOW_PRIVATE"))
+    webhook_timeout_seconds: float = Field(10.0, validation_alias=_env("CHARGEGRAPH_WEBHOOK_TIMEOUT_SECONDS"))
+    webhook_backoff_base_seconds: float = Field(
+        30.0, validation_alias=_env("CHARGEGRAPH_WEBHOOK_BACKOFF_BASE_SECONDS")
+    )
+    webhook_backoff_max_seconds: float = Field(
+        3600.0, validation_alias=_env("CHARGEGRAPH_WEBHOOK_BACKOFF_MAX_SECONDS")
+    )
+    webhook_disable_after: int = Field(15, validation_alias=_env("CHARGEGRAPH_WEBHOOK_DISABLE_AFTER"))
+    webhook_poll_seconds: float = Field(1.0, validation_alias=_env("CHARGEGRAPH_WEBHOOK_POLL_SECONDS"))
 
     def resolved_secret_key(self) -> str:
         """The signing key: the setting, else a key kept in ``secret_key_file`` (made on first use)."""

@@ -31,3 +31,29 @@ class OcppConfig:
     remote_start_timeout_seconds: float = 120.0
     heartbeat_interval_seconds: int = 300
     upload_dir: str = "./data/uploads"
+
+
+@dataclass(frozen=True)
+class EventsConfig:
+    """Live events: how long the event log keeps events for SSE resume, how many events a slow
+    subscriber may have waiting before it is disconnected, and the SSE keep-alive period."""
+
+    retention_hours: float = 24.0
+    subscriber_queue_size: int = 1000
+    sse_keepalive_seconds: float = 15.0
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    """Webhook delivery. ``allow_private`` lets destinations be plain HTTP or resolve to private or
+    loopback addresses (local testing only). An attempt waits ``timeout_seconds`` for the receiver;
+    a failed attempt is retried after ``backoff_base_seconds * 2 ** (attempt - 1)`` (capped at
+    ``backoff_max_seconds``) until the delivery's ``max_attempts``; ``disable_after`` consecutive
+    failed attempts disable the subscription."""
+
+    allow_private: bool = False
+    timeout_seconds: float = 10.0
+    backoff_base_seconds: float = 30.0
+    backoff_max_seconds: float = 3600.0
+    disable_after: int = 15
+    poll_seconds: float = 1.0

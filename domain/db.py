@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -11,6 +12,11 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain import events
+from domain.ports import EventPublisher
+
+log = logging.getLogger("chargegraph.db")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -34,8 +40,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 class Database:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, publisher: EventPublisher | None = None) -> None:
         self.engine = engine
+        self.publisher = publisher
+        """Where the events recorded in a unit of work go once it commits (the event bus)."""
         self.sessions = async_sessionmaker(
             engine, class_=AsyncSession, expire_on_commit=False, autoflush=False
         )
@@ -61,28 +69,44 @@ class Database:
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
-        """A write transaction: committed when the block ends normally, rolled back on any error."""
+        """A write transaction: committed when the block ends normally, rolled back on any error.
+
+        Events recorded in it (``domain.events.record``) are published once it has committed (and
+        the SQLite write turn is released), never for a rolled-back change."""
+        published: list[events.Event] = []
         if self._write_turn is None or self._writing.get():
-            async with self._transaction() as session:
+            async with self._transaction(published) as session:
                 yield session
-            return
-        async with self._write_turn:
-            token = self._writing.set(True)
-            try:
-                async with self._transaction() as session:
-                    yield session
-            finally:
-                self._writing.reset(token)
+        else:
+            async with self._write_turn:
+                token = self._writing.set(True)
+                try:
+                    async with self._transaction(published) as session:
+                        yield session
+                finally:
+                    self._writing.reset(token)
+        await self._publish(published)
 
     @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+    async def _transaction(self, published: list[events.Event]) -> AsyncIterator[AsyncSession]:
         async with self.sessions() as session:
             try:
                 yield session
                 await session.commit()
             except BaseException:
+                events.discard(session)
                 await session.rollback()
                 raise
+            published.extend(events.committed(session))
+
+    async def _publish(self, committed: list[events.Event]) -> None:
+        if self.publisher is None:
+            return
+        for done in committed:
+            try:
+                await self.publisher.publish(done)
+            except Exception:  # the change is committed: the log and the outbox still hold the event
+                log.exception("could not publish %s %s", done.type, done.id)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from contextlib import AbstractAsyncContextManager
+
     from domain.commands import Command, Verdict
+    from domain.events import Event
 
 
 class Mailer(Protocol):
@@ -23,3 +27,17 @@ class ChargerCommands(Protocol):
     async def send(self, charger_uid: str, command: Command, *, timeout: float | None = None) -> Verdict: ...
 
     def ocpp_version(self, charger_uid: str) -> str | None: ...
+
+
+class EventPublisher(Protocol):
+    """Announces committed events to every instance (the event bus). Called after commit only."""
+
+    async def publish(self, event: Event) -> None: ...
+
+
+class MessageBus(Protocol):
+    """Plain text messages on named channels shared by every instance (command routing)."""
+
+    async def send(self, channel: str, message: str) -> None: ...
+
+    def listen(self, channel: str) -> AbstractAsyncContextManager[AsyncIterator[str]]: ...

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-import os
-import socket as _socket
 
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
+from domain.instance import INSTANCE_ID
 from domain.services import charge_point
 from domain.services.charge_point import ChargerIdentity
 from ocpp_server.connection import OcppConnection
@@ -21,7 +20,6 @@ from resolvers.context import Services
 
 log = logging.getLogger("chargegraph.ocpp")
 
-INSTANCE_ID = f"{_socket.gethostname()}:{os.getpid()}"
 _CLASSES: dict[str, type[OcppConnection]] = {"1.6": ChargePoint16, "2.0.1": ChargePoint201}
 POLICY_VIOLATION = 1008
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -15,6 +16,7 @@ from sqlmodel import SQLModel
 
 import domain.models  # noqa: F401  (registers every table)
 from chargegraph.app import create_app
+from chargegraph.bus import EventBus
 from chargegraph.services import build_services
 from chargegraph.settings import Settings
 from domain.db import Database
@@ -26,6 +28,11 @@ from tests.world import World, build_world
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgres"]
+BUS_URLS = {
+    "memory": "memory://",
+    "redis": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+    "postgres": os.environ.get("TEST_POSTGRES_BUS_URL", "postgres://postgres@127.0.0.1:5432/test"),
+}
 
 
 def _worker() -> str:
@@ -159,6 +166,40 @@ async def server(app: Any, port: int) -> AsyncIterator[LiveServer]:
     registry = app.state.services.commands
     if isinstance(registry, ConnectionRegistry):
         await registry.close()
+
+
+@pytest.fixture(params=list(BUS_URLS))
+def bus_url(request: pytest.FixtureRequest) -> str:
+    """The event bus a live test runs on: memory, Redis and PostgreSQL (request it to run on all)."""
+    return BUS_URLS[str(request.param)]
+
+
+@pytest.fixture
+def bus_prefix() -> str:
+    """Channel names unique to one test, so tests sharing the Redis or PostgreSQL bus never meet."""
+    return f"cgtest_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+async def bus_server(app: Any, port: int) -> AsyncIterator[LiveServer]:
+    """Like ``server``, with what the lifespan starts around it: the event bus connected and
+    command routing between instances listening. Tests that request ``bus_url`` get its bus."""
+    services: Services = app.state.services
+    registry = services.commands
+    async with contextlib.AsyncExitStack() as stack:
+        bus = services.bus
+        if isinstance(bus, EventBus):
+            await stack.enter_async_context(bus)
+        if isinstance(registry, ConnectionRegistry):
+            await stack.enter_async_context(registry.routing())
+        runner = Uvicorn(app, port)
+        live = await runner.start()
+        try:
+            yield live
+        finally:
+            await runner.stop()
+            if isinstance(registry, ConnectionRegistry):
+                await registry.close()
 
 
 @pytest.fixture
