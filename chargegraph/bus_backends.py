@@ -34,7 +34,7 @@ class RedisPubSub(BroadcastBackend):
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._reader
-        await self._pubsub.aclose()
+        await self._pubsub.aclose()  # type: ignore[no-untyped-call]
         await self._client.aclose()
 
     async def subscribe(self, channel: str) -> None:

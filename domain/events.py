@@ -191,7 +191,7 @@ async def _enqueue_deliveries(session: AsyncSession, event: Event, only_webhook_
     body = event.public()
     now = utcnow()
     for webhook in (await session.exec(stmt)).all():
-        if only_webhook_id is None and not matches(webhook.events, event.type):
+        if webhook.id is None or (only_webhook_id is None and not matches(webhook.events, event.type)):
             continue
         session.add(
             WebhookDelivery(
