@@ -58,7 +58,8 @@ class EventFilter:
 
 
 class Subscription:
-    """An async iterator of the events one subscriber receives; close it when done."""
+    """An async iterator of the events one subscriber receives; close it when done (or use it as a
+    context manager, plain or async)."""
 
     def __init__(self, hub: EventHub, event_filter: EventFilter, maxsize: int) -> None:
         self.hub = hub
@@ -104,6 +105,12 @@ class Subscription:
     def close(self) -> None:
         if not self.closed:
             self._end()
+
+    def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     async def __aenter__(self) -> Subscription:
         return self

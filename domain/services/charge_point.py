@@ -27,6 +27,7 @@ from domain.models import (
     FirmwareUpdate,
     OperatorAlert,
 )
+from domain.services import live_events
 from domain.services.charger_status import normalize
 from domain.types import as_utc, utcnow
 
@@ -140,11 +141,13 @@ async def status_reported(db: Database, charger: ChargerIdentity, report: Status
             )
             current = await session.get(Charger, charger.id)
             old_status = current.status if current is not None else None
-            await session.execute(
+            result = await session.execute(
                 update(Charger)
                 .where(col(Charger.id) == charger.id, ~newer.exists())
                 .values(status=stored, error_code=error_code, updated_at=utcnow())
+                .execution_options(synchronize_session=False)
             )
+            applied = bool(getattr(result, "rowcount", 0))
         else:
             connector = (
                 await session.exec(
@@ -163,7 +166,8 @@ async def status_reported(db: Database, charger: ChargerIdentity, report: Status
                 )
                 session.add(connector)
             old_status = connector.status
-            if connector.last_status_update is None or as_utc(connector.last_status_update) <= at:
+            applied = connector.last_status_update is None or as_utc(connector.last_status_update) <= at
+            if applied:
                 connector.status = stored
                 connector.error_code = error_code
                 connector.last_status_update = at
@@ -185,6 +189,16 @@ async def status_reported(db: Database, charger: ChargerIdentity, report: Status
                 occurred_at=at,
             )
         )
+        if applied and old_status != stored:
+            await live_events.status_changed(
+                session,
+                charger.network_id,
+                charger.id,
+                report.connector_number,
+                status=stored,
+                previous=old_status,
+                error_code=error_code,
+            )
 
 
 _FIRMWARE_DONE = frozenset(
@@ -222,6 +236,7 @@ async def firmware_status(
         row = (await session.exec(stmt.order_by(col(FirmwareUpdate.requested_at).desc()).limit(1))).first()
         if row is None:
             return False
+        changed = row.status != status[:30]
         row.status = status[:30]
         row.updated_at = now
         if row.started_at is None:
@@ -233,6 +248,15 @@ async def firmware_status(
                 update(Charger)
                 .where(col(Charger.id) == charger_id)
                 .values(firmware_version=row.firmware_version, updated_at=now)
+            )
+        if changed:
+            await live_events.progress_event(
+                session,
+                "firmware.status_changed",
+                row.network_id,
+                charger_id,
+                row.status,
+                firmwareVersion=row.firmware_version,
             )
     return True
 
@@ -269,10 +293,20 @@ async def diagnostics_status(
             return False
         if row.status == "Uploaded" and stored != "Uploaded":
             return False
+        changed = row.status != stored
         row.status = stored
         row.updated_at = now
         if stored == "Uploaded" and row.uploaded_at is None:
             row.uploaded_at = now
+        if changed:
+            await live_events.progress_event(
+                session,
+                "diagnostics.status_changed",
+                row.network_id,
+                charger_id,
+                stored,
+                fileName=row.file_name,
+            )
     return True
 
 
@@ -359,19 +393,19 @@ async def security_event(
 ) -> None:
     """SecurityEventNotification: an operator alert (source OCPP, category ``security_event``)."""
     async with db.unit_of_work() as session:
-        session.add(
-            OperatorAlert(
-                network_id=charger.network_id,
-                location_id=charger.location_id,
-                charger_id=charger.id,
-                source="OCPP",
-                category="security_event",
-                severity="critical" if event_type in _CRITICAL_SECURITY_EVENTS else "warning",
-                title=f"{event_type} on {charger.uid}"[:200],
-                message=tech_info[:2000] if tech_info else None,
-                details={"type": event_type, "timestamp": as_utc(at).isoformat().replace("+00:00", "Z")},
-            )
+        alert = OperatorAlert(
+            network_id=charger.network_id,
+            location_id=charger.location_id,
+            charger_id=charger.id,
+            source="OCPP",
+            category="security_event",
+            severity="critical" if event_type in _CRITICAL_SECURITY_EVENTS else "warning",
+            title=f"{event_type} on {charger.uid}"[:200],
+            message=tech_info[:2000] if tech_info else None,
+            details={"type": event_type, "timestamp": as_utc(at).isoformat().replace("+00:00", "Z")},
         )
+        session.add(alert)
+        await live_events.alert_raised(session, alert)
 
 
 async def connection_event(
@@ -398,4 +432,13 @@ async def connection_event(
                 reason=reason[:200] if reason else None,
                 instance_id=instance_id,
             )
+        )
+        await live_events.charger_connection(
+            session,
+            charger.network_id,
+            charger.id,
+            status,
+            ocpp_version=ocpp_version,
+            close_code=close_code,
+            reason=reason,
         )

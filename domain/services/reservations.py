@@ -20,6 +20,7 @@ from domain.db import Database
 from domain.errors import Conflict, ValidationFailed, not_found
 from domain.models import ChargingSession, Connector, Reservation
 from domain.ports import ChargerCommands
+from domain.services import live_events
 from domain.types import utcnow
 
 MIN_EXPIRY_MINUTES = 1
@@ -185,6 +186,8 @@ async def reserve(
                 row.status, row.status_reason = "Rejected", _rejection(verdict)
             row.updated_at = answered
             session.add(row)
+            if verdict.accepted:
+                await live_events.reservation_event(session, "reservation.created", row)
     return Outcome(row, verdict)
 
 
@@ -213,6 +216,7 @@ async def cancel(
         row.status, row.cancelled_at, row.updated_at = "Cancelled", now, now
         row.status_reason = "Cancelled by the driver"
         session.add(row)
+        await live_events.reservation_event(session, "reservation.cancelled", row)
     if not was_accepted or row.ocpp_reservation_id is None:
         return Outcome(row, None)
     verdict = await commands.send(charger_uid, CancelReservation(row.ocpp_reservation_id), timeout=timeout)
@@ -241,5 +245,10 @@ async def expire_due(db: Database, now: datetime | None = None) -> int:
         .values(status="Expired", expired_at=moment, updated_at=moment, status_reason="Expired unused")
     )
     async with db.unit_of_work() as session:
-        result = await session.exec(stmt)
-        return int(result.rowcount or 0)
+        ids = list((await session.exec(stmt.returning(col(Reservation.id)))).scalars())
+        if ids:
+            expired = await session.exec(select(Reservation).where(col(Reservation.id).in_(ids)))
+            for row in expired.all():
+                await session.refresh(row)
+                await live_events.reservation_event(session, "reservation.expired", row)
+        return len(ids)

@@ -7,15 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import uuid4
 
-from sqlalchemy import update
+from sqlalchemy import Update, update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.commands import RemoteStart, RemoteStop, Verdict
 from domain.db import Database
 from domain.errors import Conflict, ValidationFailed
 from domain.models import Charger, ChargingSession, Connector
 from domain.ports import ChargerCommands
-from domain.services import cdr
+from domain.services import cdr, live_events
 from domain.services.tariff_lookup import effective_tariffs
 from domain.types import utcnow
 
@@ -100,12 +101,25 @@ async def remote_start(
         now = utcnow()
         reason = (verdict.reason or verdict.status or "Rejected")[:40]
         async with db.unit_of_work() as session:
-            await session.exec(
+            await _changed(
+                session,
+                "session.failed",
                 update(ChargingSession)
                 .where(col(ChargingSession.id) == row.id, col(ChargingSession.status) == "PENDING")
-                .values(status="FAULTED", stop_reason=reason, ended_at=now, updated_at=now)
+                .values(status="FAULTED", stop_reason=reason, ended_at=now, updated_at=now),
             )
     return Commanded(await reload(db, row), verdict)
+
+
+async def _changed(session: AsyncSession, event_type: str, stmt: Update) -> int:
+    """Run a conditional UPDATE of sessions and record ``event_type`` for each row it changed."""
+    ids = list((await session.exec(stmt.returning(col(ChargingSession.id)))).scalars())
+    if ids:
+        changed = await session.exec(select(ChargingSession).where(col(ChargingSession.id).in_(ids)))
+        for changed_row in changed.all():
+            await session.refresh(changed_row)
+            await live_events.session_event(session, event_type, changed_row)
+    return len(ids)
 
 
 async def reload(db: Database, row: ChargingSession) -> ChargingSession:
@@ -120,12 +134,13 @@ async def fail_stale_pending(db: Database, now: datetime, timeout_seconds: float
     claimed by the conditional UPDATE itself, so two instances never fail one twice."""
     cutoff = now - timedelta(seconds=timeout_seconds)
     async with db.unit_of_work() as session:
-        result = await session.exec(
+        return await _changed(
+            session,
+            "session.failed",
             update(ChargingSession)
             .where(col(ChargingSession.status) == "PENDING", col(ChargingSession.created_at) < cutoff)
-            .values(status="FAULTED", stop_reason=START_TIMEOUT_REASON, ended_at=now, updated_at=now)
+            .values(status="FAULTED", stop_reason=START_TIMEOUT_REASON, ended_at=now, updated_at=now),
         )
-    return int(result.rowcount or 0)
 
 
 async def remote_stop(
@@ -144,10 +159,12 @@ async def remote_stop(
     if verdict.accepted:
         now = utcnow()
         async with db.unit_of_work() as session:
-            await session.exec(
+            await _changed(
+                session,
+                "session.updated",
                 update(ChargingSession)
                 .where(col(ChargingSession.id) == row.id, col(ChargingSession.status) == "ACTIVE")
-                .values(status="STOPPING", stop_requested_at=now, updated_at=now)
+                .values(status="STOPPING", stop_requested_at=now, updated_at=now),
             )
     return Commanded(await reload(db, row), verdict)
 
@@ -173,4 +190,5 @@ async def force_stop(
         ).one()
         if locked.ended_at is None:
             await cdr.close(session, locked, ended_at=utcnow(), stop_reason=FORCE_STOP_REASON)
+            await live_events.session_event(session, "session.completed", locked)
     return await reload(db, row), True

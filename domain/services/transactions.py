@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.db import Database
 from domain.errors import not_found
 from domain.models import Charger, ChargingSession, Connector, MeterSample, Network
-from domain.services import authorization, cdr
+from domain.services import authorization, cdr, live_events
 from domain.services.authorization import TokenStatus, TokenVerdict
 from domain.services.tariff_lookup import effective_tariffs
 from domain.types import as_utc, utcnow
@@ -266,6 +266,7 @@ async def transaction_started(
                 checked.reservation.updated_at = utcnow()
                 session.add(checked.reservation)
                 row.reservation_id = checked.reservation.id
+                await live_events.reservation_event(session, "reservation.used", checked.reservation)
         row.status = "ACTIVE"
         row.started_at = started_at
         row.start_reason = reason or row.start_reason or ("Remote" if remote else "Local")
@@ -281,6 +282,7 @@ async def transaction_started(
         _apply(row, samples)
         _store(session, charger, connector_number, samples, row)
         await session.flush()
+        await live_events.session_event(session, "session.started", row)
         return Started(row.ocpp_transaction_id, verdict, row.uuid)
 
     return await _retrying(db, work)
@@ -413,6 +415,8 @@ async def transaction_updated(
             row.updated_at = utcnow()
             session.add(row)
             _store(session, charger, row.connector_number, samples, row)
+            if samples and row.ended_at is None:
+                await live_events.session_event(session, "session.updated", row)
             if not id_tag:
                 return None
             checked = await authorization.check(
@@ -472,6 +476,7 @@ async def meter_values(
                 _apply(row, samples)
                 row.updated_at = utcnow()
                 session.add(row)
+                await live_events.session_event(session, "session.updated", row)
         else:
             charger = await _charger(session, charger_id)
             network_id = charger.network_id
@@ -535,6 +540,7 @@ async def transaction_ended(
                 stop_reason=reason or "Local",
                 meter_stop_wh=meter_stop_wh,
             )
+            await live_events.session_event(session, "session.failed" if failed else "session.completed", row)
         if not id_tag:
             return None
         checked = await authorization.check(
