@@ -1,8 +1,19 @@
-"""The GraphQL ASGI app at /graphql: GraphiQL in a browser, the principal resolved from the request."""
+"""The GraphQL ASGI app at /graphql: GraphiQL in a browser, the principal resolved from the request.
+
+Websockets speak ``graphql-transport-ws`` and the legacy ``graphql-ws``. The caller authenticates like
+over HTTP, with the handshake's ``X-API-Key`` / ``Authorization: Bearer`` headers or, since browsers
+cannot set those, with the ``connection_init`` payload (``apiKey``, ``X-API-Key``, ``authorization``,
+``Authorization`` or ``token``). A connection without a valid credential is refused: closed with 4403
+(graphql-transport-ws) or answered ``connection_error`` and closed (graphql-ws). Every operation on
+the connection runs as that principal, with its own dataloaders.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, cast
 
 import strawberry
 from starlette.requests import Request
@@ -10,6 +21,11 @@ from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.schema import BaseSchema
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.types.unset import UNSET, UnsetType
 
 from domain.errors import DomainError
 from domain.principal import ANONYMOUS, Principal
@@ -18,17 +34,137 @@ from resolvers.principal import client_address, resolve_principal
 from schema.context import GraphQLContext
 from schema.loaders import Loaders
 
+API_KEY_PARAMS = ("apiKey", "X-API-Key", "x-api-key")
+AUTHORIZATION_PARAMS = ("authorization", "Authorization")
+TOKEN_PARAMS = ("token",)
+
+
+@dataclass
+class SocketContext(GraphQLContext):
+    """The context of one websocket connection; ``connection_params`` is the connection_init payload."""
+
+    connection_params: dict[str, object] | None = None
+
+    def for_operation(self) -> SocketContext:
+        """The same caller with fresh dataloaders, so one operation never sees another's cached rows."""
+        return dataclasses.replace(self, loaders=Loaders(self.ctx))
+
+
+def _param(params: Mapping[str, object], names: tuple[str, ...]) -> str | None:
+    for name in names:
+        value = params.get(name)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def credential_headers(handshake: Mapping[str, str], params: Mapping[str, object] | None) -> dict[str, str]:
+    """The credentials of a websocket connection as the headers ``resolve_principal`` reads: the
+    handshake's ``X-API-Key`` and ``Authorization``, each replaced by the connection_init payload's
+    (``apiKey`` / ``X-API-Key``; ``authorization`` / ``Authorization``, or a bare ``token``)."""
+    headers = {name: handshake[name] for name in ("x-api-key", "authorization") if handshake.get(name)}
+    params = params or {}
+    key = _param(params, API_KEY_PARAMS)
+    if key is not None:
+        headers["x-api-key"] = key
+    authorization = _param(params, AUTHORIZATION_PARAMS)
+    token = _param(params, TOKEN_PARAMS)
+    if authorization is not None:
+        headers["authorization"] = authorization if " " in authorization else f"Bearer {authorization}"
+    elif token is not None:
+        headers["authorization"] = f"Bearer {token}"
+    return headers
+
+
+class _PerOperation:
+    """The schema as the websocket handlers use it: every operation gets its own copy of the
+    connection's context (same principal, fresh dataloaders). Strawberry shares one context object
+    across a connection, so without this a dataloader cache would outlive its operation."""
+
+    def __init__(self, schema: BaseSchema) -> None:
+        self._schema = schema
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._schema, name)
+
+    @staticmethod
+    def _own(kwargs: dict[str, Any]) -> dict[str, Any]:
+        context = kwargs.get("context_value")
+        if isinstance(context, SocketContext):
+            kwargs["context_value"] = context.for_operation()
+        return kwargs
+
+    async def stream(self, query: str | None, **kwargs: Any) -> Any:
+        return await self._schema.stream(query, **self._own(kwargs))
+
+    async def subscribe(self, query: str | None, **kwargs: Any) -> Any:
+        """The legacy protocol's ``start``: any operation, as subscriptions-transport-ws clients send
+        queries and mutations over the socket too (Strawberry would take subscriptions only)."""
+        return await self._schema.stream(query, **self._own(kwargs))
+
+
+class _TransportWSHandler(BaseGraphQLTransportWSHandler[GraphQLContext, None]):
+    def __init__(self, *, schema: BaseSchema, **kwargs: Any) -> None:
+        super().__init__(schema=cast("BaseSchema", _PerOperation(schema)), **kwargs)
+
+
+class _LegacyWSHandler(BaseGraphQLWSHandler[GraphQLContext, None]):
+    def __init__(self, *, schema: BaseSchema, **kwargs: Any) -> None:
+        super().__init__(schema=cast("BaseSchema", _PerOperation(schema)), **kwargs)
+
 
 class GraphQLApp(GraphQL[GraphQLContext, None]):
+    graphql_transport_ws_handler_class = _TransportWSHandler
+    graphql_ws_handler_class = _LegacyWSHandler
+
     def __init__(self, schema: strawberry.Schema, services: Services, *, trust_proxy: bool = False) -> None:
-        super().__init__(schema, graphql_ide="graphiql")
+        # graphql-ws (legacy) clients expect "ka" keep-alives; graphql-transport-ws clients ping.
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            keep_alive=True,
+            keep_alive_interval=services.events_config.sse_keepalive_seconds,
+        )
         self.services = services
         self.trust_proxy = trust_proxy
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> GraphQLContext:
         principal: Principal = request.scope.get("state", {}).get("principal", ANONYMOUS)
         ctx = Context(self.services, principal)
+        if isinstance(request, WebSocket):  # authenticated in on_ws_connect
+            return SocketContext(ctx=ctx, loaders=Loaders(ctx), request=request, response=response)
         return GraphQLContext(ctx=ctx, loaders=Loaders(ctx), request=request, response=response)
+
+    async def on_ws_connect(self, context: GraphQLContext) -> UnsetType | dict[str, object] | None:
+        """Authenticate the connection from its connection_init payload or handshake headers."""
+        assert isinstance(context, SocketContext)
+        websocket: WebSocket = context.request
+        peer = websocket.client.host if websocket.client else None
+        try:
+            principal = await resolve_principal(
+                self.services,
+                credential_headers(websocket.headers, context.connection_params),
+                client_ip=client_address(websocket.headers, peer, trust_proxy=self.trust_proxy),
+                family=None,
+                require_key=False,
+            )
+        except DomainError as exc:
+            payload: dict[str, object] = {"message": exc.message, "code": exc.error, "status": exc.status}
+            if hasattr(exc, "retry_after"):
+                payload["retryAfter"] = exc.retry_after
+            raise ConnectionRejectionError(payload) from exc
+        if principal == ANONYMOUS:
+            raise ConnectionRejectionError(
+                {
+                    "message": "Authentication required: send an API key or a driver's bearer token "
+                    "in the connection_init payload (apiKey, token) or the handshake headers",
+                    "code": "unauthorized",
+                    "status": 401,
+                }
+            )
+        context.ctx = Context(self.services, principal)
+        context.loaders = Loaders(context.ctx)
+        return cast("UnsetType", UNSET)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types import StreamExecutionResult
 
 from domain.errors import DomainError
 
@@ -46,3 +47,10 @@ class DomainErrors(SchemaExtension):
         result = self.execution_context.result
         if result is not None and result.errors:
             result.errors = [_shape(e) for e in result.errors]
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        """Over a websocket each result is sent before the operation ends: shape it on its way out."""
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [_shape(e) for e in errors]  # type: ignore[union-attr]
+        yield
