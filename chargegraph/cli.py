@@ -24,6 +24,8 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         log_level=settings.log_level,
         ws="websockets",
+        # Live streams (SSE, subscriptions) never end by themselves: give them a few seconds, then close.
+        timeout_graceful_shutdown=5,
     )
     return 0
 

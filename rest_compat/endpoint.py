@@ -31,6 +31,8 @@ class Param:
     fmt: str | None = None
     description: str | None = None
     required: bool = False
+    where: str = "query"
+    """Where the parameter travels: ``query`` or ``header``."""
 
 
 @dataclass
@@ -148,6 +150,8 @@ class Endpoint:
     params: list[Param] = field(default_factory=list)
     body: type[BaseModel] | None = None
     public: bool = False
+    media_type: str | None = None
+    """What a successful answer is when not the JSON envelope (e.g. ``text/event-stream``)."""
 
 
 REGISTRY: list[Endpoint] = []
@@ -161,6 +165,7 @@ def endpoint(
     summary: str = "",
     params: list[Param] | None = None,
     body: type[BaseModel] | None = None,
+    media_type: str | None = None,
 ) -> Callable[[Handler], Handler]:
     family = path.split("/")[1]
 
@@ -175,6 +180,7 @@ def endpoint(
                 summary or (handler.__doc__ or "").strip(),
                 params or [],
                 body,
+                media_type=media_type,
             )
         )
         return handler

@@ -27,7 +27,7 @@ def _operation(ep: Endpoint) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": p.kind}
         if p.fmt:
             schema["format"] = p.fmt
-        entry: dict[str, Any] = {"name": p.name, "in": "query", "required": p.required, "schema": schema}
+        entry: dict[str, Any] = {"name": p.name, "in": p.where, "required": p.required, "schema": schema}
         if p.description:
             entry["description"] = p.description
         params.append(entry)
@@ -41,6 +41,11 @@ def _operation(ep: Endpoint) -> dict[str, Any]:
             "default": {"description": "Error", "content": {"application/json": {"schema": _ERROR}}},
         },
     }
+    if ep.media_type is not None:
+        op["responses"][str(ep.status)] = {
+            "description": "Success",
+            "content": {ep.media_type: {"schema": {"type": "string"}}},
+        }
     if ep.body is not None:
         op["requestBody"] = {
             "content": {"application/json": {"schema": ep.body.model_json_schema(by_alias=True)}}
