@@ -67,11 +67,11 @@ def create_app(
                     await stack.enter_async_context(bus)
                 if registry is not None:
                     await stack.enter_async_context(registry.routing())
+                    # Runs before routing stops: chargers leaving are still announced to the others.
+                    stack.push_async_callback(registry.close)
                 await stack.enter_async_context(Workers(services))
                 yield
         finally:
-            if registry is not None:
-                await registry.close()
             await services.db.dispose()
 
     app = Starlette(

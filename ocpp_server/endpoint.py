@@ -7,8 +7,7 @@ import logging
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
-from domain.instance import INSTANCE_ID
-from domain.services import charge_point
+from domain.services import charge_point, charger_presence
 from domain.services.charge_point import ChargerIdentity
 from ocpp_server.connection import OcppConnection
 from ocpp_server.handshake import SUBPROTOCOLS, Gatekeeper, Refusal, negotiate
@@ -67,11 +66,23 @@ class OcppEndpoint:
         if previous is not None:
             await previous.close(1000, "Replaced by a new connection")
         await self._event(charger, "Connected", ip, version)
+        await self.registry.announce(charger.uid, version)
         try:
             await connection.serve()
         finally:
-            self.registry.unregister(connection)
-            await self._event(charger, "Disconnected", ip, version, close_code=socket.close_code)
+            # Replaced by a newer socket here, moved to another instance or already declared silent
+            # (charger_presence.detect_offline): the charger did not disconnect from this instance.
+            if self.registry.unregister(connection) and await self._still_held(charger):
+                await self._event(charger, "Disconnected", ip, version, close_code=socket.close_code)
+                await self.registry.announce(charger.uid, None)
+
+    async def _still_held(self, charger: ChargerIdentity) -> bool:
+        try:
+            holder = await charger_presence.holder_of(self.services.db, charger.id)
+        except Exception:
+            log.exception("could not look up who holds %s", charger.uid)
+            return True
+        return holder is not None and holder.instance_id == self.registry.instance_id
 
     async def _event(
         self,
@@ -92,7 +103,7 @@ class OcppEndpoint:
                 ocpp_version=version,
                 close_code=close_code,
                 reason=reason,
-                instance_id=INSTANCE_ID,
+                instance_id=self.registry.instance_id,
             )
         except Exception:
             log.exception("could not record the %s event of %s", status, charger.uid)
