@@ -12,7 +12,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from domain.services import reservations, sessions
+from chargegraph import webhook_sender
+from domain.services import charger_presence, event_log, reservations, sessions
 from domain.types import utcnow
 from resolvers.context import Services
 
@@ -31,6 +32,9 @@ def jobs() -> list[Job]:
     return [
         Job("reservations.expire", 30, _expire_reservations),
         Job("sessions.fail_stale_pending", 10, _fail_stale_remote_starts),
+        Job("webhooks.deliver", 5, webhook_sender.serve),  # paces itself: WEBHOOK_POLL_SECONDS
+        Job("events.prune", 300, lambda s: event_log.prune_expired(s.db, s.events_config.retention_hours)),
+        Job("chargers.detect_offline", 60, _detect_offline),  # claimed: one instance per round
     ]
 
 
@@ -42,6 +46,14 @@ async def _fail_stale_remote_starts(services: Services) -> int:
     """Remote starts the charger never followed in time become FAULTED."""
     timeout = services.ocpp.remote_start_timeout_seconds
     return await sessions.fail_stale_pending(services.db, utcnow(), timeout)
+
+
+async def _detect_offline(services: Services) -> int:
+    """Connected chargers silent for 3 heartbeat intervals (at least 5 min) are marked disconnected."""
+    interval = services.ocpp.heartbeat_interval_seconds
+    return await charger_presence.detect_offline(
+        services.db, heartbeat_interval_seconds=interval, bus=services.bus
+    )
 
 
 async def _loop(job: Job, services: Services) -> None:
