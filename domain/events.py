@@ -10,6 +10,7 @@ rolled-back change never announces anything.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -42,6 +43,7 @@ CATALOGUE: dict[str, str] = {
 """Every event type, with what it means. Served by both ``webhooks/event-types`` paths."""
 
 EVENT_TYPES: tuple[str, ...] = tuple(CATALOGUE)
+EVENT_FAMILIES: frozenset[str] = frozenset(name.split(".", 1)[0] for name in CATALOGUE)
 
 _PENDING = "chargegraph.events"
 
@@ -133,6 +135,16 @@ def matches(subscribed: list[str] | tuple[str, ...] | frozenset[str], event_type
         if pattern.endswith(".*") and event_type.startswith(pattern[:-1]):
             return True
     return False
+
+
+def unknown_patterns(patterns: Iterable[str]) -> list[str]:
+    """The subscription patterns that name nothing: not ``*``, not a catalogue type, not ``family.*``
+    of a known family. The one check behind webhooks, SSE filters and GraphQL subscriptions."""
+    return sorted(
+        p
+        for p in patterns
+        if p != "*" and p not in CATALOGUE and not (p.endswith(".*") and p[:-2] in EVENT_FAMILIES)
+    )
 
 
 async def record(

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from domain.errors import DomainError, Unauthorized, ValidationFailed
 from domain.event_hub import EventFilter, EventHub, SubscriberTooSlow
-from domain.events import EVENT_TYPES, Event
+from domain.events import EVENT_TYPES, Event, unknown_patterns
 from domain.principal import Principal
 from resolvers import chargers, sessions
 from resolvers.context import Context
@@ -27,8 +27,6 @@ READ = ("cpms:events:read", "emsp:events:read")
 CONNECTOR_EVENTS = frozenset({"connector.status_changed"})
 CHARGER_EVENTS = frozenset({"charger.status_changed", "charger.connected", "charger.disconnected"})
 SESSION_EVENTS = frozenset({"session.*"})
-
-_FAMILIES = frozenset(t.split(".", 1)[0] for t in EVENT_TYPES)
 
 
 class SubscriberOverflow(DomainError):
@@ -67,11 +65,7 @@ def event_types(values: Iterable[str] | None) -> frozenset[str] | None:
     if values is None:
         return None
     wanted = frozenset(v.strip() for v in values if v.strip())
-    unknown = sorted(
-        v
-        for v in wanted
-        if v != "*" and v not in EVENT_TYPES and not (v.endswith(".*") and v[:-2] in _FAMILIES)
-    )
+    unknown = unknown_patterns(wanted)
     if unknown:
         raise ValidationFailed(
             f"eventTypes: unknown event type {', '.join(repr(u) for u in unknown)} "

@@ -6,7 +6,7 @@ are never replayed and never pruned here.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func
@@ -19,11 +19,6 @@ from domain.models import EventLogEntry
 from domain.types import as_utc, utcnow
 
 PAGE_SIZE = 500
-
-
-def unknown_types(patterns: Iterable[str]) -> list[str]:
-    """The patterns that name no catalogue event: not ``*``, not a type, not ``family.*`` of one."""
-    return sorted(p for p in patterns if not any(matches((p,), t) for t in EVENT_TYPES))
 
 
 def _types_wanted(event_filter: EventFilter) -> list[str]:

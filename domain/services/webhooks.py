@@ -26,7 +26,6 @@ FAMILIES = ("cpms", "emsp")
 SECRET_PREFIX = "whsec_"
 DISABLED_BY_OPERATOR = "Disabled by the operator"
 TEST_MESSAGE = "Test event sent from the webhook test endpoint."
-EVENT_FAMILIES = frozenset(name.split(".", 1)[0] for name in events.CATALOGUE)
 
 
 class _Keep(Enum):
@@ -62,7 +61,7 @@ def parse_events(value: str | Sequence[str] | None) -> list[str]:
             patterns.append(name)
     if not patterns:
         raise ValidationFailed("events: name at least one event type, or '*' for all", error="invalid_events")
-    unknown = [p for p in patterns if not _known(p)]
+    unknown = events.unknown_patterns(patterns)
     if unknown:
         raise ValidationFailed(
             f"events: unknown event type {', '.join(repr(u) for u in unknown)} "
@@ -70,12 +69,6 @@ def parse_events(value: str | Sequence[str] | None) -> list[str]:
             error="invalid_events",
         )
     return ["*"] if "*" in patterns else patterns
-
-
-def _known(pattern: str) -> bool:
-    if pattern == "*" or pattern in events.CATALOGUE:
-        return True
-    return pattern.endswith(".*") and pattern[:-2] in EVENT_FAMILIES
 
 
 def events_text(patterns: Sequence[str]) -> str:

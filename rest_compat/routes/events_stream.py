@@ -21,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 
 from domain.errors import BadRequest
 from domain.event_hub import SubscriberTooSlow, Subscription
-from domain.events import Event
+from domain.events import Event, unknown_patterns
 from domain.services import event_log
 from resolvers.context import Services
 from resolvers.live import event_filter, split_list
@@ -152,7 +152,7 @@ def _last_event_id(call: Call) -> int | None:
 
 async def _open(call: Call) -> EventStream:
     types = split_list(call.query_str("eventTypes"))
-    unknown = event_log.unknown_types(types or ())
+    unknown = unknown_patterns(types or ())
     if unknown:
         raise BadRequest(
             f"eventTypes: unknown event type {', '.join(unknown)} (see the webhooks event-types list)",
