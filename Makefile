@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test lint typecheck install migrate openapi clean bench
+.PHONY: run test lint typecheck install migrate openapi clean bench bench-fanout
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ openapi: install
 
 bench: install
 	$(BIN)/python -m bench.ocpp_load --spawn --chargers $${CHARGERS:-1000}
+
+bench-fanout: install
+	$(BIN)/python bench/fanout.py --spawn --subscribers $${SUBSCRIBERS:-1000} --bus $${BUS:-memory://}
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache chargegraph.db*

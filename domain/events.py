@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from datetime import datetime
 from typing import Any
 
@@ -66,7 +67,7 @@ class Event:
     user_id: int | None = None
     seq: int | None = None
 
-    @property
+    @cached_property
     def station_keys(self) -> frozenset[str]:
         """What a ``stationIds`` filter may name: the charger's OCPP identity or UUID, or its location."""
         return frozenset(k for k in (self.station_id, self.charger_uuid, self.location_uuid) if k)

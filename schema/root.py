@@ -12,6 +12,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from schema.errors import DomainErrors
+from schema.execution import PerEventMemoExecutionContext
 from schema.operations import modules
 from schema.scalars import UTCDateTime
 
@@ -38,4 +39,5 @@ def build_schema(*, max_depth: int = 10, max_aliases: int = 30, max_tokens: int 
         subscription=_merged("Subscription"),
         extensions=extensions,
         config=StrawberryConfig(scalar_map={datetime: UTCDateTime}),
+        execution_context_class=PerEventMemoExecutionContext,
     )
