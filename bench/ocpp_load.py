@@ -144,7 +144,7 @@ def spawned_server(workdir: Path) -> Iterator[str]:
     if seeded.returncode != 0:
         raise RuntimeError(seeded.stderr)
     env["CHARGEGRAPH_OCPP_AUTO_REGISTER"] = json.loads(seeded.stdout)["networks"][0]["uuid"]
-    env["LOG_LEVEL"] = "warning"
+    env["CHARGEGRAPH_LOG_LEVEL"] = "warning"
     port = free_port()
     process = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, cwd=workdir)
     try:
