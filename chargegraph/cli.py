@@ -24,6 +24,11 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         log_level=settings.log_level,
         ws="websockets",
+        # The app applies X-Forwarded-For itself, only when CHARGEGRAPH_TRUST_PROXY_HEADERS is on and only
+        # from CHARGEGRAPH_FORWARDED_ALLOW_IPS (see create_app). uvicorn's own handling (on by default,
+        # trusting 127.0.0.1) would let any local process claim any address, so it is off.
+        proxy_headers=False,
+        server_header=False,
         # Live streams (SSE, subscriptions) never end by themselves: give them a few seconds, then close.
         timeout_graceful_shutdown=5,
     )

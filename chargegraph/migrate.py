@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection
 
-from domain.db import Database
+from domain.db import Database, for_writes
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -27,5 +27,5 @@ def _upgrade(connection: Connection) -> None:
 
 
 async def upgrade(db: Database) -> None:
-    async with db.engine.begin() as connection:
+    async with for_writes(db.engine).begin() as connection:  # on SQLite: BEGIN IMMEDIATE, waits its turn
         await connection.run_sync(_upgrade)

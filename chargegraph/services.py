@@ -5,7 +5,7 @@ from __future__ import annotations
 from chargegraph.bus import EventBus
 from chargegraph.mailer import SmtpMailer
 from chargegraph.settings import Settings
-from domain.config import AuthConfig, EventsConfig, OcppConfig, WebhookConfig
+from domain.config import AuthConfig, EventsConfig, OcppConfig, ThrottleConfig, WebhookConfig
 from domain.db import Database
 from domain.event_hub import EventHub
 from ocpp_server.registry import ConnectionRegistry
@@ -21,6 +21,13 @@ def auth_config(settings: Settings) -> AuthConfig:
         password_reset_ttl_minutes=settings.password_reset_ttl_minutes,
         public_base_url=settings.public_base_url,
         default_rate_limit_per_hour=settings.default_rate_limit_per_hour,
+        throttle=ThrottleConfig(
+            free_attempts=settings.auth_throttle_free_attempts,
+            address_free_attempts=settings.auth_throttle_address_free_attempts,
+            max_lock_seconds=settings.auth_throttle_max_lock_seconds,
+            mail_max_lock_seconds=settings.auth_throttle_mail_max_lock_seconds,
+            window_seconds=settings.auth_throttle_window_seconds,
+        ),
     )
 
 

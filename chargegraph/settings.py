@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -47,6 +48,22 @@ class Settings(BaseSettings):
         5000, validation_alias=_env("CHARGEGRAPH_DEFAULT_RATE_LIMIT_PER_HOUR")
     )
     trust_proxy_headers: bool = Field(False, validation_alias=_env("CHARGEGRAPH_TRUST_PROXY_HEADERS"))
+    forwarded_allow_ips: str = Field("127.0.0.1", validation_alias=_env("CHARGEGRAPH_FORWARDED_ALLOW_IPS"))
+    auth_throttle_free_attempts: int = Field(
+        5, ge=0, validation_alias=_env("CHARGEGRAPH_AUTH_THROTTLE_FREE_ATTEMPTS")
+    )
+    auth_throttle_address_free_attempts: int = Field(
+        50, ge=0, validation_alias=_env("CHARGEGRAPH_AUTH_THROTTLE_ADDRESS_FREE_ATTEMPTS")
+    )
+    auth_throttle_max_lock_seconds: int = Field(
+        300, ge=1, validation_alias=_env("CHARGEGRAPH_AUTH_THROTTLE_MAX_LOCK_SECONDS")
+    )
+    auth_throttle_mail_max_lock_seconds: int = Field(
+        3600, ge=1, validation_alias=_env("CHARGEGRAPH_AUTH_THROTTLE_MAIL_MAX_LOCK_SECONDS")
+    )
+    auth_throttle_window_seconds: int = Field(
+        900, ge=1, validation_alias=_env("CHARGEGRAPH_AUTH_THROTTLE_WINDOW_SECONDS")
+    )
     graphql_max_depth: int = Field(10, validation_alias=_env("CHARGEGRAPH_GRAPHQL_MAX_DEPTH"))
     graphql_max_aliases: int = Field(30, validation_alias=_env("CHARGEGRAPH_GRAPHQL_MAX_ALIASES"))
     graphql_max_tokens: int = Field(2000, validation_alias=_env("CHARGEGRAPH_GRAPHQL_MAX_TOKENS"))
@@ -62,6 +79,7 @@ class Settings(BaseSettings):
         300, validation_alias=_env("CHARGEGRAPH_OCPP_HEARTBEAT_INTERVAL_SECONDS")
     )
     upload_dir: str = Field("./data/uploads", validation_alias=_env("CHARGEGRAPH_UPLOAD_DIR"))
+    max_body_bytes: int = Field(1_048_576, ge=1, validation_alias=_env("CHARGEGRAPH_MAX_BODY_BYTES"))
     event_retention_hours: float = Field(24.0, validation_alias=_env("CHARGEGRAPH_EVENT_RETENTION_HOURS"))
     subscriber_queue_size: int = Field(1000, validation_alias=_env("CHARGEGRAPH_SUBSCRIBER_QUEUE_SIZE"))
     sse_keepalive_seconds: float = Field(15.0, validation_alias=_env("CHARGEGRAPH_SSE_KEEPALIVE_SECONDS"))
@@ -75,6 +93,24 @@ class Settings(BaseSettings):
     )
     webhook_disable_after: int = Field(15, validation_alias=_env("CHARGEGRAPH_WEBHOOK_DISABLE_AFTER"))
     webhook_poll_seconds: float = Field(1.0, validation_alias=_env("CHARGEGRAPH_WEBHOOK_POLL_SECONDS"))
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        """Comma-separated IPs or CIDRs of the proxies trusted to set X-Forwarded-For, or ``*``."""
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        if entries == ["*"]:
+            return "*"
+        normalized = []
+        for entry in entries:
+            try:
+                address = (
+                    ipaddress.ip_network(entry, strict=False) if "/" in entry else ipaddress.ip_address(entry)
+                )
+            except ValueError as exc:
+                raise ValueError(f"CHARGEGRAPH_FORWARDED_ALLOW_IPS: {entry!r} is not an IP or CIDR") from exc
+            normalized.append(str(address))
+        return ",".join(normalized)
 
     def resolved_secret_key(self) -> str:
         """The signing key: the setting, else a key kept in ``secret_key_file`` (made on first use)."""

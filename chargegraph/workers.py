@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from chargegraph import webhook_sender
-from domain.services import charger_presence, event_log, reservations, sessions
+from domain.services import auth_throttle, charger_presence, event_log, reservations, sessions
 from domain.types import utcnow
 from resolvers.context import Services
 
@@ -35,6 +35,7 @@ def jobs() -> list[Job]:
         Job("webhooks.deliver", 5, webhook_sender.serve),  # paces itself: WEBHOOK_POLL_SECONDS
         Job("events.prune", 300, lambda s: event_log.prune_expired(s.db, s.events_config.retention_hours)),
         Job("chargers.detect_offline", 60, _detect_offline),  # claimed: one instance per round
+        Job("auth_throttle.purge", 600, lambda s: auth_throttle.purge(s.db, s.auth)),
     ]
 
 

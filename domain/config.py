@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ThrottleConfig:
+    """Password guessing: the first ``free_attempts`` failures of an account (driver email, charge
+    point identity, reset token) cost nothing; each further one locks it for 2^k seconds (1, 2, 4...)
+    up to ``max_lock_seconds`` (``mail_max_lock_seconds`` for forgot-password mails). A client address
+    has ``address_free_attempts``. Counters are forgotten after ``window_seconds`` with no failure and
+    no lock."""
+
+    free_attempts: int = 5
+    address_free_attempts: int = 50
+    max_lock_seconds: int = 300
+    mail_max_lock_seconds: int = 3600
+    window_seconds: int = 900
 
 
 @dataclass(frozen=True)
@@ -14,6 +29,7 @@ class AuthConfig:
     password_reset_ttl_minutes: int = 60
     public_base_url: str = "http://localhost:8000"
     default_rate_limit_per_hour: int = 5000
+    throttle: ThrottleConfig = field(default_factory=ThrottleConfig)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,7 +20,16 @@ from domain.ports import EventPublisher
 log = logging.getLogger("chargegraph.db")
 
 
+IMMEDIATE = "chargegraph_sqlite_immediate"
+"""Execution option: on SQLite, a transaction begun on this connection takes the write lock at BEGIN."""
+
+WRITE_OPTIONS = {IMMEDIATE: True}
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own transaction handling (a BEGIN only before INSERT/UPDATE/DELETE) is switched off:
+    # ``_sqlite_begin`` begins every transaction instead (see SQLAlchemy's "Transactions with SQLite").
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -28,10 +38,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Connection) -> None:
+    """A write transaction begins ``IMMEDIATE``; a read transaction stays deferred.
+
+    In WAL mode a deferred transaction that has read and then writes cannot wait for another
+    process's writer: SQLite fails it at once ("database is locked") whatever the busy timeout (and
+    the driver's own handling, which ran the reads outside the transaction, let it write over a value
+    another process had changed since). ``BEGIN IMMEDIATE`` takes the write lock first, so a writer
+    waits its turn (up to the busy timeout) across processes; reads still run beside it."""
+    immediate = connection.get_execution_options().get(IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def for_writes(engine: AsyncEngine) -> AsyncEngine:
+    """``engine`` (the same pool) for a write outside a unit of work, e.g. migrations: on SQLite its
+    transactions begin ``IMMEDIATE``; any other database gets ``engine`` itself."""
+    return engine.execution_options(**WRITE_OPTIONS) if engine.dialect.name == "sqlite" else engine
+
+
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
@@ -47,9 +76,18 @@ class Database:
         self.sessions = async_sessionmaker(
             engine, class_=AsyncSession, expire_on_commit=False, autoflush=False
         )
-        # SQLite has one writer: two write transactions that both read first cannot both upgrade to a
-        # write lock, and SQLite fails one at once ("database is locked") whatever the busy timeout.
-        # Writes from this process therefore take turns; reads still run beside them (WAL).
+        self.write_sessions = async_sessionmaker(
+            engine,
+            class_=AsyncSession,
+            expire_on_commit=False,
+            autoflush=False,
+            execution_options=WRITE_OPTIONS if engine.dialect.name == "sqlite" else None,
+        )
+        """Sessions of units of work: on SQLite each of their transactions begins ``IMMEDIATE``."""
+        # SQLite has one writer. Across processes, units of work begin IMMEDIATE (``write_sessions``)
+        # and wait for each other through SQLite's busy timeout; inside this process they also take
+        # turns on an asyncio lock, so waiting writers queue here instead of each holding a driver
+        # thread in the busy wait. Reads still run beside them (WAL).
         self._write_turn = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         self._writing: ContextVar[bool] = ContextVar(f"writing_{id(self)}", default=False)
 
@@ -63,7 +101,8 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A read session; nothing it does is committed (closing ends its transaction)."""
+        """A read session; nothing it does is committed (closing ends its transaction). On SQLite its
+        transaction is deferred: it reads one snapshot and runs beside a writer (WAL)."""
         async with self.sessions() as session:
             yield session
 
@@ -72,7 +111,11 @@ class Database:
         """A write transaction: committed when the block ends normally, rolled back on any error.
 
         Events recorded in it (``domain.events.record``) are published once it has committed (and
-        the SQLite write turn is released), never for a rolled-back change."""
+        the SQLite write turn is released), never for a rolled-back change.
+
+        On SQLite it begins ``IMMEDIATE``: it holds the database's one write lock from its first
+        statement, waiting (busy timeout) for a writer in another process. Do not open one inside
+        another: the inner one is a second connection and would wait for the outer one's lock."""
         published: list[events.Event] = []
         if self._write_turn is None or self._writing.get():
             async with self._transaction(published) as session:
@@ -89,7 +132,7 @@ class Database:
 
     @asynccontextmanager
     async def _transaction(self, published: list[events.Event]) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session:
+        async with self.write_sessions() as session:
             try:
                 yield session
                 await session.commit()

@@ -1,4 +1,4 @@
-"""Page requests and pages: 1-based pages of 1 to 100 items."""
+"""Page requests and pages: 1-based pages of 1 to 100 items, page numbers up to 2,147,483,647."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ from domain.errors import BadRequest
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 2_147_483_647
+"""The highest page number: the references type ``page`` as int32 (GraphQL's Int is 32-bit too), and
+the offset it gives, at most ``MAX_PAGE * MAX_PAGE_SIZE``, fits the 64-bit OFFSET of either database."""
 
 
 @dataclass(frozen=True)
@@ -23,8 +26,8 @@ class PageRequest:
     page_size: int = 50
 
     def __post_init__(self) -> None:
-        if self.page < 1:
-            raise BadRequest("page must be 1 or more", error="invalid_page")
+        if not 1 <= self.page <= MAX_PAGE:
+            raise BadRequest(f"page must be between 1 and {MAX_PAGE}", error="invalid_page")
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
             raise BadRequest(f"pageSize must be between 1 and {MAX_PAGE_SIZE}", error="invalid_page_size")
 

@@ -20,6 +20,8 @@ class Principal:
     """The networks this caller may reach; ``None`` means every network (unrestricted keys)."""
     driver_id: int | None = None
     driver_network_id: int | None = None
+    client_ip: str | None = None
+    """The caller's address as resolved for the request (for throttling sign-in attempts)."""
 
     @property
     def unrestricted(self) -> bool:

@@ -12,7 +12,7 @@ from sqlmodel import SQLModel
 
 import domain.models  # noqa: F401  (registers every table)
 from chargegraph.settings import get_settings
-from domain.db import make_engine
+from domain.db import for_writes, make_engine
 from migrations.render import render_item
 
 target_metadata = SQLModel.metadata
@@ -32,7 +32,7 @@ def _run(connection: Connection) -> None:
 
 async def _run_async(url: str) -> None:
     engine = make_engine(url)
-    async with engine.begin() as connection:
+    async with for_writes(engine).begin() as connection:
         await connection.run_sync(_run)
     await engine.dispose()
 

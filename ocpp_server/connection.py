@@ -3,12 +3,18 @@
 Built on the ``ocpp`` library's ``ChargePoint`` (its ``@on`` route map and JSON schemas) with the
 message routing replaced so that a bad frame never drops the socket:
 
-* frames from the charger are read by one task; answers to our calls are delivered at once, every
-  other frame is handled in arrival order by a second task (so a slow handler never blocks a reply
-  the charger sends to one of our commands);
-* malformed JSON, a frame that is not an array or has a bad message type id get a CALLERROR
-  (1.6: ``FormationViolation``; 2.0.1: ``RpcFrameworkError`` / ``MessageTypeNotSupported``) with the
-  frame's unique id when it can be read, else ``"-1"``;
+* frames from the charger are read by one task and parsed once, there, through
+  :func:`domain.bounded_json.loads` (nesting bounded, never ``RecursionError``); answers to our calls
+  are delivered at once, every other frame is handled in arrival order by a second task (so a slow
+  handler never blocks a reply the charger sends to one of our commands);
+* malformed JSON, JSON nested deeper than ``bounded_json.MAX_DEPTH``, a frame that is not an array
+  or has a bad message type id get a CALLERROR (1.6: ``FormationViolation``; 2.0.1:
+  ``RpcFrameworkError`` / ``MessageTypeNotSupported``) with the frame's unique id when it can be read,
+  else ``"-1"``. A message id longer than the 36 characters OCPP-J allows, or holding a NUL
+  character, is not a readable id: ``"-1"``;
+* a NUL character anywhere else in a frame (PostgreSQL cannot store one) is refused before any
+  handler runs: a CALLERROR ``FormationViolation`` (1.6) / ``FormatViolation`` (2.0.1) with the id,
+  or, in an answer to one of our calls, that call fails with the same code;
 * an unknown action is ``NotImplemented`` (``NotSupported`` when the version has no such action), a
   payload failing the schema gets the library's violation code, a handler failure ``InternalError``;
 * every frame both ways goes to the message log.
@@ -20,17 +26,19 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeAlias, TypeVar
 
 from ocpp.charge_point import ChargePoint, camel_to_snake_case
 from ocpp.exceptions import InternalError, NotImplementedError, NotSupportedError, OCPPError
 from ocpp.messages import Call, CallResult, _validate_payload
 from ocpp.routing import on as _library_on
 
+from domain import bounded_json
 from domain.config import OcppConfig
 from domain.db import Database
 from domain.services import charge_point
@@ -43,6 +51,12 @@ from ocpp_server.socket import Disconnected, StarletteSocket
 log = logging.getLogger("chargegraph.ocpp")
 
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[dict[str, Any]]])
+
+MAX_MESSAGE_ID = 36
+"""OCPP-J (1.6 and 2.0.1): a message id is at most 36 characters, enough for a UUID."""
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+"""A NUL or a UTF-16 surrogate can only reach a parsed JSON string through such an escape (a raw NUL
+is invalid JSON, a websocket text frame is valid UTF-8), so a frame without one needs no search."""
 
 
 def on(action: str) -> Callable[[Handler], Handler]:
@@ -67,11 +81,18 @@ class CallTimeout(Exception):
 
 
 class FrameError(Exception):
-    def __init__(self, unique_id: str, code: str, description: str) -> None:
+    """Why a frame cannot be handled; ``message_type`` is its MessageTypeId when it could be read."""
+
+    def __init__(self, unique_id: str, code: str, description: str, message_type: Any = None) -> None:
         super().__init__(description)
         self.unique_id = unique_id
         self.code = code
         self.description = description
+        self.message_type = message_type
+
+
+Frame: TypeAlias = "list[Any] | FrameError"
+"""A frame from the charger as read once: a well-formed OCPP-J array, or why it is not one."""
 
 
 class OcppConnection(ChargePoint):  # type: ignore[misc]
@@ -98,7 +119,7 @@ class OcppConnection(ChargePoint):  # type: ignore[misc]
         self.config = config
         self.messages = messages
         self._pending: dict[str, asyncio.Future[Reply]] = {}
-        self._inbox: asyncio.Queue[tuple[str, float]] = asyncio.Queue()
+        self._inbox: asyncio.Queue[tuple[Frame, float]] = asyncio.Queue()
         self._closed = asyncio.Event()
 
     # -- what both versions answer alike ---------------------------------------------------------
@@ -171,26 +192,27 @@ class OcppConnection(ChargePoint):  # type: ignore[misc]
     def _receive(self, raw: str) -> None:
         """Answers to our calls are delivered now; everything else is queued in arrival order."""
         received = time.monotonic()
-        with contextlib.suppress(ValueError, TypeError):
-            frame = json.loads(raw)
-            if (
-                isinstance(frame, list)
-                and len(frame) >= 3
-                and frame[0] in (3, 4)
-                and isinstance(frame[1], str)
-                and frame[1] in self._pending
-            ):
-                future = self._pending.pop(frame[1])
-                if not future.done():
-                    future.set_result(_reply(frame))
+        frame = self._read(raw)
+        if isinstance(frame, FrameError):
+            if frame.message_type in (3, 4) and frame.unique_id in self._pending:
+                # An answer to our call that cannot be accepted (a NUL in it): that call fails.
+                self._deliver(frame.unique_id, Reply(False, {}, frame.code, frame.description))
                 return
-        self._inbox.put_nowait((raw, received))
+        elif len(frame) >= 3 and frame[0] in (3, 4) and frame[1] in self._pending:
+            self._deliver(frame[1], _reply(frame))
+            return
+        self._inbox.put_nowait((frame, received))
+
+    def _deliver(self, unique_id: str, reply: Reply) -> None:
+        future = self._pending.pop(unique_id)
+        if not future.done():
+            future.set_result(reply)
 
     async def _work(self) -> None:
         while True:
-            raw, received = await self._inbox.get()
+            frame, received = await self._inbox.get()
             try:
-                await self._handle_frame(raw, received)
+                await self._handle_frame(frame, received)
             except Disconnected:
                 return
             except Exception:
@@ -198,31 +220,50 @@ class OcppConnection(ChargePoint):  # type: ignore[misc]
 
     # -- frames from the charger -------------------------------------------------------------------
 
-    def _frame_error(self, raw: str) -> FrameError | None:
-        """Why ``raw`` is not a well-formed OCPP-J frame, or None when it is one."""
+    def _read(self, raw: str) -> Frame:
+        """``raw`` parsed (once) as a well-formed OCPP-J frame, or why it is not one."""
         rpc = "FormationViolation" if self.version == "1.6" else "RpcFrameworkError"
         try:
-            frame = json.loads(raw)
-        except (ValueError, TypeError):
+            # NULs are looked for below, where it is known whether the message id holds one.
+            frame = bounded_json.loads(raw, refuse_nul=False)
+        except bounded_json.UnsafeInput as exc:
+            if exc.kind == "too_deep":
+                return FrameError(
+                    "-1", rpc, f"The message is nested deeper than {bounded_json.MAX_DEPTH} levels."
+                )
             return FrameError("-1", rpc, "The message is not valid JSON.")
         if not isinstance(frame, list) or not frame:
             return FrameError("-1", rpc, "An OCPP message is a JSON array.")
-        unique_id = frame[1] if len(frame) > 1 and isinstance(frame[1], str) and frame[1] else "-1"
+        unique_id, unreadable = "-1", "The message id could not be read."
+        if len(frame) > 1 and isinstance(frame[1], str) and frame[1]:
+            if len(frame[1]) > MAX_MESSAGE_ID:
+                unreadable = f"The message id is longer than {MAX_MESSAGE_ID} characters."
+            elif (unstorable := _unstorable(frame[1])) is not None:
+                unreadable = f"The message id contains {unstorable}."
+            else:
+                unique_id = frame[1]
         kind = frame[0]
         if kind not in (2, 3, 4):
             code = "FormationViolation" if self.version == "1.6" else "MessageTypeNotSupported"
             return FrameError(unique_id, code, f"MessageTypeId {kind!r} is not supported.")
         if unique_id == "-1":
-            return FrameError("-1", rpc, "The message id could not be read.")
+            return FrameError("-1", rpc, unreadable, kind)
         if kind == 2 and (len(frame) != 4 or not isinstance(frame[2], str) or not isinstance(frame[3], dict)):
-            return FrameError(unique_id, rpc, "A CALL is [2, messageId, action, {payload}].")
-        return None
+            return FrameError(unique_id, rpc, "A CALL is [2, messageId, action, {payload}].", kind)
+        if "\\u" in raw and _UNSTORABLE_ESCAPE.search(raw):
+            unstorable = _unstorable(frame[2:])
+            if unstorable is not None:
+                code = "FormationViolation" if self.version == "1.6" else "FormatViolation"
+                return FrameError(unique_id, code, f"The message contains {unstorable}.", kind)
+        return frame
 
-    async def _handle_frame(self, raw: str, received: float) -> None:
-        problem = self._frame_error(raw)
-        if problem is not None:
+    async def _handle_frame(self, frame: Frame, received: float) -> None:
+        if isinstance(frame, FrameError):
+            problem = frame
             self._log_in(
-                "CallError" if problem.unique_id == "-1" else "Call",
+                _MESSAGE_TYPES.get(
+                    problem.message_type, "CallError" if problem.unique_id == "-1" else "Call"
+                ),
                 problem.unique_id,
                 None,
                 None,
@@ -232,7 +273,6 @@ class OcppConnection(ChargePoint):  # type: ignore[misc]
             )
             await self._send_error(problem.unique_id, None, problem.code, problem.description, received)
             return
-        frame = json.loads(raw)
         if frame[0] != 2:  # an answer to a call we no longer wait for (timed out): log it only
             late = frame[2] if len(frame) > 2 else None
             self._log_in(
@@ -434,6 +474,20 @@ class OcppConnection(ChargePoint):  # type: ignore[misc]
             error_code=error_code,
             response_time_ms=int((time.monotonic() - sent) * 1000),
         )
+
+
+_MESSAGE_TYPES = {3: "CallResult", 4: "CallError"}
+
+
+def _unstorable(value: Any) -> str | None:
+    """What in ``value`` is not storable text, or None: a NUL character (PostgreSQL refuses it) or a
+    lone UTF-16 surrogate (not a character: no UTF-8 encoding; a valid pair is one character once
+    parsed). Only called for frames holding such an escape."""
+    try:
+        bounded_json.check_value(value)
+    except bounded_json.UnsafeInput as exc:
+        return "a NUL character" if exc.kind == "nul_character" else "a lone UTF-16 surrogate"
+    return None
 
 
 def _reply(frame: list[Any]) -> Reply:

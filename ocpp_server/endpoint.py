@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from starlette.responses import Response
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
@@ -21,6 +22,8 @@ log = logging.getLogger("chargegraph.ocpp")
 
 _CLASSES: dict[str, type[OcppConnection]] = {"1.6": ChargePoint16, "2.0.1": ChargePoint201}
 POLICY_VIOLATION = 1008
+DENIAL_EXTENSION = "websocket.http.response"
+"""Lets the handshake be refused with a status of our own (429 + Retry-After) instead of 403."""
 
 
 class OcppEndpoint:
@@ -41,11 +44,15 @@ class OcppEndpoint:
             await websocket.close(POLICY_VIOLATION)
             return
         version = SUBPROTOCOLS[protocol]
-        admitted = await self.gatekeeper.admit(uid, websocket.headers.get("authorization"))
+        admitted = await self.gatekeeper.admit(uid, websocket.headers.get("authorization"), ip)
         if isinstance(admitted, Refusal):
             log.info("refused charge point %s from %s: %s", uid, ip, admitted.reason)
             if admitted.charger is not None:
                 await self._event(admitted.charger, "Rejected", ip, version, reason=admitted.reason)
+            if admitted.retry_after is not None and DENIAL_EXTENSION in websocket.scope.get("extensions", {}):
+                headers = {"Retry-After": str(admitted.retry_after)}
+                await websocket.send_denial_response(Response(admitted.reason, 429, headers))
+                return
             await websocket.close(POLICY_VIOLATION)
             return
         await websocket.accept(subprotocol=protocol)

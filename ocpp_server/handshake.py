@@ -16,9 +16,9 @@ import logging
 from dataclasses import dataclass
 from uuid import UUID
 
-from domain.errors import DomainError
+from domain.errors import DomainError, RateLimited
 from domain.principal import Principal
-from domain.services import charge_point, charger_credentials
+from domain.services import auth_throttle, charge_point, charger_credentials
 from domain.services.charge_point import ChargerIdentity
 from resolvers.chargers import ChargerCreate, create_charger
 from resolvers.context import Context, Services
@@ -26,6 +26,18 @@ from resolvers.context import Context, Services
 log = logging.getLogger("chargegraph.ocpp")
 
 SUBPROTOCOLS = {"ocpp1.6": "1.6", "ocpp2.0.1": "2.0.1"}
+MAX_IDENTITY = 48
+"""The longest charge point identity (OCPP 2.0.1: at most 48 characters; ``Charger.uid`` holds 48)."""
+
+
+def identity_problem(uid: str) -> str | None:
+    """Why ``uid`` (from the URL path) cannot be a charge point identity, or None. Checked before
+    anything is looked up, so such an identity never reaches the database."""
+    if len(uid) > MAX_IDENTITY:
+        return f"The charge point identity is longer than {MAX_IDENTITY} characters"
+    if "\x00" in uid:
+        return "The charge point identity contains a NUL character"
+    return None
 
 
 def negotiate(offered: list[str]) -> str | None:
@@ -54,6 +66,8 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
 class Refusal:
     reason: str
     charger: ChargerIdentity | None = None
+    retry_after: int | None = None
+    """Set when the identity or the address is locked after too many failures (HTTP 429)."""
 
 
 class Gatekeeper:
@@ -64,7 +78,28 @@ class Gatekeeper:
         self.services = services
         self._verified: dict[str, tuple[str, str]] = {}
 
-    async def admit(self, uid: str, authorization: str | None) -> ChargerIdentity | Refusal:
+    async def admit(
+        self, uid: str, authorization: str | None, client_ip: str | None = None
+    ) -> ChargerIdentity | Refusal:
+        """Every refusal counts against the identity and the address (``auth_throttle``); while either
+        is locked the charger is refused before its password is checked."""
+        problem = identity_problem(uid)
+        if problem is not None:
+            return Refusal(problem)
+        auth = self.services.auth
+        who = auth_throttle.subject(auth, auth_throttle.OCPP_BASIC, uid, client_ip)
+        try:
+            on_record = await auth_throttle.check(self.services.db, auth, who)
+        except RateLimited as exc:
+            return Refusal("Too many failed attempts", retry_after=exc.retry_after)
+        admitted = await self._admit(uid, authorization)
+        if isinstance(admitted, Refusal):
+            await auth_throttle.failed(self.services.db, auth, who)
+        elif on_record:
+            await auth_throttle.succeeded(self.services.db, who)
+        return admitted
+
+    async def _admit(self, uid: str, authorization: str | None) -> ChargerIdentity | Refusal:
         credentials = basic_credentials(authorization)
         if credentials is not None and credentials[0] != uid:
             credentials = None

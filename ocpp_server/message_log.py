@@ -3,6 +3,11 @@
 Rows are queued in memory and written by a short-lived flusher task every ``interval`` seconds, or at
 once when ``batch_size`` rows are waiting, so a heartbeat costs no extra transaction. ``flush()``
 writes what is queued (on shutdown, and by tests).
+
+One charger's row can never cost another charger's rows: every string of a row (the payload's keys
+and values included) has the characters no database can store, NUL and lone UTF-16 surrogates,
+replaced with U+FFFD, and when a batch INSERT fails anyway the rows are written one at a time, so
+only the rows the database refuses are dropped (and logged).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from domain import bounded_json
 from domain.db import Database
 from domain.models import OcppMessage
 from domain.types import utcnow
@@ -28,6 +34,10 @@ _TEXT_LIMITS = {
     "error_code": 40,
     "error_description": 500,
 }
+_UNSTORABLE = bounded_json.UNSTORABLE
+_PAYLOAD_DEPTH = 64
+"""Payload nesting kept; a deeper part (frames are bounded far below this) is stored as a marker."""
+_TOO_DEEP = "(nested too deep)"
 
 
 class MessageLog:
@@ -60,7 +70,7 @@ class MessageLog:
         occurred_at: datetime | None = None,
     ) -> None:
         row: dict[str, Any] = {
-            "charge_point_id": charge_point_id[:48],
+            "charge_point_id": _clean(charge_point_id[:48]),
             "charger_id": charger_id,
             "network_id": network_id,
             "occurred_at": occurred_at or utcnow(),
@@ -74,11 +84,11 @@ class MessageLog:
             "error_code": error_code,
             "error_description": error_description,
             "response_time_ms": response_time_ms,
-            "payload": payload if isinstance(payload, dict | list) else None,
+            "payload": _clean(payload) if isinstance(payload, dict | list) else None,
         }
         for key, limit in _TEXT_LIMITS.items():
             if isinstance(row[key], str):
-                row[key] = row[key][:limit]
+                row[key] = _clean(row[key][:limit])
         self._rows.append(row)
         if len(self._rows) >= self.batch_size:
             self._wake.set()
@@ -97,10 +107,37 @@ class MessageLog:
             while self._rows:
                 rows, self._rows = self._rows[: self.batch_size * 5], self._rows[self.batch_size * 5 :]
                 try:
-                    async with self.db.unit_of_work() as session:
-                        await session.execute(insert(OcppMessage), rows)
+                    await self._insert(rows)
                 except Exception:
-                    log.exception("could not write %d OCPP message log rows", len(rows))
+                    log.warning(
+                        "could not write %d OCPP message log rows at once; writing them one by one",
+                        len(rows),
+                        exc_info=True,
+                    )
+                    await self._insert_one_by_one(rows)
+
+    async def _insert(self, rows: list[dict[str, Any]]) -> None:
+        async with self.db.unit_of_work() as session:
+            await session.execute(insert(OcppMessage), rows)
+
+    async def _insert_one_by_one(self, rows: list[dict[str, Any]]) -> None:
+        """Each row in its own transaction: a row the database refuses is dropped alone."""
+        refused: list[dict[str, Any]] = []
+        first: Exception | None = None
+        for row in rows:
+            try:
+                await self._insert([row])
+            except Exception as exc:
+                refused.append(row)
+                first = first or exc
+        if refused:
+            log.error(
+                "dropped %d of %d OCPP message log rows the database refused (charge points: %s)",
+                len(refused),
+                len(rows),
+                ", ".join(sorted({str(row["charge_point_id"]) for row in refused})[:10]),
+                exc_info=first,
+            )
 
     async def close(self) -> None:
         await self.flush()
@@ -109,3 +146,18 @@ class MessageLog:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+def _clean(value: Any, depth: int = 0) -> Any:
+    """``value`` with NUL and lone surrogates replaced by U+FFFD in every string (keys included)."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value) if _UNSTORABLE.search(value) else value
+    if isinstance(value, dict):
+        if depth >= _PAYLOAD_DEPTH:
+            return _TOO_DEEP
+        return {_clean(key): _clean(child, depth + 1) for key, child in value.items()}
+    if isinstance(value, list):
+        if depth >= _PAYLOAD_DEPTH:
+            return _TOO_DEEP
+        return [_clean(child, depth + 1) for child in value]
+    return value

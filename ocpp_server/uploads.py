@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -25,6 +26,7 @@ from starlette.types import Message, Receive
 
 from domain.config import AuthConfig, OcppConfig
 from domain.db import Database
+from domain.error_body import error_body
 from domain.services import diagnostics as service
 
 log = logging.getLogger("chargegraph.ocpp.uploads")
@@ -36,7 +38,8 @@ class TooLarge(Exception):
 
 
 def _error(status: int, error: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": error, "message": message, "code": status}, status_code=status)
+    """The documented error body, as every REST route answers it."""
+    return JSONResponse(error_body(error, message), status_code=status)
 
 
 def _limited(receive: Receive, limit: int) -> Receive:
@@ -111,6 +114,8 @@ class Uploads:
             return _error(413, "payload_too_large", f"Files are limited to {self.max_bytes} bytes")
         except ValueError as exc:
             return _error(400, "bad_request", str(exc))
+        except HTTPException as exc:  # a malformed multipart body (Starlette's form parser)
+            return _error(400, "bad_request", str(exc.detail))
         await service.mark_uploaded(self.db, row.id, size, content_type)
         log.info("diagnostics file %s uploaded (%d bytes)", row.file_name, size)
         return JSONResponse({"fileName": row.file_name, "size": size}, status_code=201)

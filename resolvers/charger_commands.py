@@ -3,34 +3,31 @@
 Each resolver checks the caller's reach, validates the input against the charger (nothing is sent on a
 bad input), sends one version-neutral command through ``ctx.services.commands`` and returns the
 charger's verdict. An offline or silent charger is a verdict (``accepted`` false, ``retryable`` true),
-not an error. Drivers may only act on a charger where they charge now or did in the last 15 minutes,
-and never reset one.
+not an error. Drivers may only act on a charger where they charge now or did in the last 15 minutes;
+a driver's reset is always Soft and follows ``domain.services.driver_reset``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, Literal
 from uuid import UUID
 
-from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain import commands
 from domain.commands import Command, Verdict
 from domain.errors import Forbidden, ValidationFailed, not_found
-from domain.models import Charger, ChargingSession, Connector, OcppMessage
+from domain.models import Charger, Connector, OcppMessage
+from domain.services import driver_access, driver_reset
 from domain.services.tenancy import reachable
-from domain.types import utcnow
 from resolvers.context import Context
 from resolvers.device_model import VariableSpec, key_of, variable_ref
 
 CONTROL = ("cpms:chargers:control", "emsp:charging:control")
 READ_CONFIG = ("cpms:chargers:read", "cpms:chargers:control")
-DRIVER_WINDOW = timedelta(minutes=15)
 V201 = "2.0.1"
 
 TRIGGERABLE = (
@@ -81,26 +78,11 @@ async def _active_connectors(session: AsyncSession, charger_id: int) -> frozense
     return frozenset((await session.exec(stmt)).all())
 
 
-async def _driver_may_act(session: AsyncSession, driver_id: int, charger_id: int) -> bool:
-    """The driver has a session on this charger that is live or ended in the last 15 minutes."""
-    recent = utcnow() - DRIVER_WINDOW
-    stmt = (
-        select(ChargingSession.id)
-        .where(
-            ChargingSession.user_id == driver_id,
-            ChargingSession.charger_id == charger_id,
-            or_(
-                col(ChargingSession.status).in_(("ACTIVE", "STOPPING")),
-                col(ChargingSession.ended_at) >= recent,
-            ),
-        )
-        .limit(1)
-    )
-    return (await session.exec(stmt)).first() is not None
-
-
-async def target(ctx: Context, charger_uuid: UUID, *scopes: str, driver_allowed: bool = True) -> Target:
-    """The charger the caller may command (another network's is a 404)."""
+async def target(
+    ctx: Context, charger_uuid: UUID, *scopes: str, driver_allowed: bool = True, reset: bool = False
+) -> Target:
+    """The charger the caller may command (another network's is a 404). ``reset``: a driver is held to
+    the reset rule of ``domain.services.driver_reset`` instead of the recent-session one."""
     ctx.principal.require(*scopes)
     async with ctx.db.session() as session:
         stmt = select(Charger).where(
@@ -114,8 +96,10 @@ async def target(ctx: Context, charger_uuid: UUID, *scopes: str, driver_allowed:
         driver_id = ctx.principal.driver_id
         if driver_id is not None:
             if not driver_allowed:
-                raise Forbidden("Drivers may not reset a charger", error="forbidden")
-            if not await _driver_may_act(session, driver_id, charger.id):
+                raise Forbidden("Drivers may not send this command to a charger", error="forbidden")
+            if reset:
+                await driver_reset.check(session, driver_id, ctx.principal.driver_network_id, charger)
+            elif not await driver_access.charges_there(session, driver_id, charger.id):
                 raise Forbidden(
                     "You can only control a charger you are charging at or finished charging at "
                     "in the last 15 minutes",
@@ -159,9 +143,11 @@ def reset_kind(value: str | None) -> Literal["Soft", "Hard"]:
 
 
 async def reset(ctx: Context, charger_uuid: UUID, kind: str | None = None) -> tuple[Dispatched, str]:
-    """Soft or Hard reset; drivers may not. Returns the verdict and the reset kind sent."""
-    found = await target(ctx, charger_uuid, *CONTROL, driver_allowed=False)
+    """Soft or Hard reset; a signed-in driver's is always Soft. Returns the verdict and the kind sent."""
+    found = await target(ctx, charger_uuid, *CONTROL, reset=True)
     chosen = reset_kind(kind)
+    if ctx.principal.is_driver:
+        chosen = driver_reset.DRIVER_RESET_KIND
     return await send(ctx, found, commands.Reset(chosen)), chosen
 
 

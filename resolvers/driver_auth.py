@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from domain.errors import Conflict, Unauthorized, not_found
 from domain.models import User
 from domain.ports import Mailer
-from domain.services import driver_auth
+from domain.services import auth_throttle, driver_auth
 from domain.services.tenancy import target_network
 from resolvers.context import Context
 from resolvers.inputs import Input
@@ -94,9 +94,18 @@ async def register_driver(ctx: Context, data: DriverRegister) -> driver_auth.Ses
     return result
 
 
+def _throttled(ctx: Context, scope: str, account: str) -> auth_throttle.Subject:
+    return auth_throttle.subject(ctx.services.auth, scope, account, ctx.principal.client_ip)
+
+
 async def login_driver(ctx: Context, data: DriverLogin) -> driver_auth.Session:
+    """Wrong passwords are throttled per email and per client address (429 + Retry-After)."""
     ctx.principal.require(*AUTH)
-    async with ctx.db.unit_of_work() as session:
+    who = _throttled(ctx, auth_throttle.DRIVER_LOGIN, data.email)
+    async with (
+        auth_throttle.guarded(ctx.db, ctx.services.auth, who, failures=frozenset({"invalid_credentials"})),
+        ctx.db.unit_of_work() as session,
+    ):
         return await driver_auth.login(
             session, ctx.services.auth, ctx.principal.network_ids, data.email, data.password
         )
@@ -114,6 +123,11 @@ async def request_password_reset(ctx: Context, data: PasswordForgot) -> str:
     """The same answer whether or not the email has an account; the mail leaves after the commit,
     in the background, so that neither the answer nor its timing tells the two apart."""
     ctx.principal.require(*AUTH)
+    # Every request counts (per email, whether it has an account or not, and per address), so that
+    # this is no mail bomb; the throttle answers the same for known and unknown emails.
+    who = _throttled(ctx, auth_throttle.FORGOT_PASSWORD, data.email)
+    await auth_throttle.check(ctx.db, ctx.services.auth, who)
+    await auth_throttle.failed(ctx.db, ctx.services.auth, who)
     async with ctx.db.unit_of_work() as session:
         mail = await driver_auth.forgot_password(
             session, ctx.services.auth, ctx.principal.network_ids, data.email
@@ -125,7 +139,11 @@ async def request_password_reset(ctx: Context, data: PasswordForgot) -> str:
 
 async def reset_password(ctx: Context, data: PasswordReset) -> str:
     ctx.principal.require(*AUTH)
-    async with ctx.db.unit_of_work() as session:
+    who = _throttled(ctx, auth_throttle.RESET_PASSWORD, data.token)
+    async with (
+        auth_throttle.guarded(ctx.db, ctx.services.auth, who, failures=frozenset({"invalid_reset_token"})),
+        ctx.db.unit_of_work() as session,
+    ):
         await driver_auth.reset_password(session, data.token, data.new_password, ctx.principal.network_ids)
     return RESET_MESSAGE
 

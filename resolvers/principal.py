@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from domain.errors import Unauthorized
-from domain.models import User
 from domain.principal import ANONYMOUS, Principal
 from domain.scopes import DRIVER_SCOPES
 from domain.services import api_keys
-from domain.services.driver_auth import read_access_token
+from domain.services.driver_auth import read_access_token, signed_in_user
 from resolvers.context import Services
 
 
@@ -45,10 +45,8 @@ async def resolve_principal(
     if bearer is None:
         return principal
     claims = read_access_token(services.auth, bearer)
-    async with services.db.session() as session:
-        user = await session.get(User, claims.user_id)
-    if user is None or not user.is_active or user.deleted_at is not None or user.uuid != claims.user_uuid:
-        raise Unauthorized("Invalid access token", error="invalid_token")
+    async with services.db.session() as session:  # one query: the user, if the token's family is live
+        user = await signed_in_user(session, claims)
     if (
         user.network_id is not None
         and not principal.can_reach(user.network_id)
@@ -67,13 +65,17 @@ async def resolve_principal(
         network_ids=networks,
         driver_id=user.id,
         driver_network_id=user.network_id,
+        client_ip=client_ip,
     )
 
 
-def client_address(headers: Mapping[str, str], peer: str | None, *, trust_proxy: bool) -> str | None:
-    """The caller's IP: the first ``X-Forwarded-For`` hop behind a trusted proxy, else the peer."""
-    if trust_proxy:
-        forwarded = headers.get("x-forwarded-for")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return peer
+def client_address(scope: Mapping[str, Any]) -> str | None:
+    """The caller's IP, as the ASGI scope's ``client`` holds it.
+
+    Headers are never read here: with ``CHARGEGRAPH_TRUST_PROXY_HEADERS`` the app's proxy-headers
+    middleware (``chargegraph/app.py``) has already put the right-most ``X-Forwarded-For`` hop that is
+    not a trusted proxy (``CHARGEGRAPH_FORWARDED_ALLOW_IPS``) in the scope; without it the scope holds
+    the peer of the connection. One place decides, so REST, GraphQL and OCPP see the same address.
+    """
+    client = scope.get("client")
+    return str(client[0]) if client else None

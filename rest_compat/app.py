@@ -14,10 +14,10 @@ from rest_compat.routes import load_all
 from rest_compat.scopes_doc import well_known_scopes
 
 
-def rest_routes(services: Services, *, trust_proxy: bool = False) -> list[BaseRoute]:
+def rest_routes(services: Services) -> list[BaseRoute]:
     load_all()
     routes: list[BaseRoute] = [
-        Route(ep.path, asgi_handler(ep, services, trust_proxy), methods=[ep.method]) for ep in REGISTRY
+        Route(ep.path, asgi_handler(ep, services), methods=[ep.method]) for ep in REGISTRY
     ]
 
     async def openapi(_request: Request) -> Response:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from domain import bounded_json
 from domain.errors import BadRequest, DomainError, ValidationFailed
 from domain.paging import Page, PageRequest
 from resolvers.context import Context, Services
@@ -104,18 +104,18 @@ class Call:
             raise BadRequest(f"{name} must be an ISO 8601 date-time", error="invalid_parameter") from exc
 
     def page_request(self) -> PageRequest:
-        return PageRequest(
-            page=self.query_int("page", 1) or 1, page_size=self.query_int("pageSize", 50) or 50
-        )
+        """``page`` and ``pageSize`` as sent (defaults 1 and 50); 0 or out of range is a 400."""
+        page, page_size = self.query_int("page"), self.query_int("pageSize")
+        return PageRequest(page=1 if page is None else page, page_size=50 if page_size is None else page_size)
 
     async def json(self) -> dict[str, Any]:
         raw = await self.request.body()
         if not raw.strip():
             return {}
         try:
-            body = json.loads(raw)
-        except ValueError as exc:
-            raise BadRequest("The request body is not valid JSON", error="invalid_json") from exc
+            body = bounded_json.loads(raw)
+        except bounded_json.UnsafeInput as exc:
+            raise BadRequest(exc.reason, error="invalid_json") from exc
         if not isinstance(body, dict):
             raise BadRequest("The request body must be a JSON object", error="invalid_json")
         return body
@@ -188,16 +188,13 @@ def endpoint(
     return register
 
 
-def asgi_handler(
-    ep: Endpoint, services: Services, trust_proxy: bool
-) -> Callable[[Request], Awaitable[Response]]:
+def asgi_handler(ep: Endpoint, services: Services) -> Callable[[Request], Awaitable[Response]]:
     async def handle(request: Request) -> Response:
         try:
-            peer = request.client.host if request.client else None
             principal = await resolve_principal(
                 services,
                 request.headers,
-                client_ip=client_address(request.headers, peer, trust_proxy=trust_proxy),
+                client_ip=client_address(request.scope),
                 family=ep.family,
                 require_key=True,
             )

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from starlette.responses import JSONResponse
 
+from domain.error_body import error_body as error_body  # re-exported: the REST routes import it from here
 from domain.errors import DomainError, RateLimited
 from domain.paging import Page
 from domain.types import iso_z, utcnow
@@ -40,10 +41,6 @@ def success(data: Any, status: int = 200, extra: dict[str, Any] | None = None) -
     if extra:
         body.update(extra)
     return JSONResponse(body, status_code=status)
-
-
-def error_body(error: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"error": error, "message": message, "code": error, "timestamp": now_z(), **extra}
 
 
 def failure(exc: DomainError) -> JSONResponse:

@@ -1,11 +1,22 @@
-"""An OpenAPI 3.1 document of exactly the REST routes this build serves."""
+"""An OpenAPI 3.1 document of exactly the REST routes this build serves.
+
+Request bodies reference their models in ``components/schemas``: pydantic generates all body models in
+one pass (``models_json_schema``), so nested models land there too (not in a body's own ``$defs``, which
+a ``#/$defs/...`` reference resolved against the document could never reach) and a name used by two
+models is made unique once for the whole document.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaValue, models_json_schema
+
 from rest_compat.endpoint import REGISTRY, Endpoint
+
+REF_TEMPLATE = "#/components/schemas/{model}"
 
 _ERROR = {
     "type": "object",
@@ -18,7 +29,7 @@ _ERROR = {
 }
 
 
-def _operation(ep: Endpoint) -> dict[str, Any]:
+def _operation(ep: Endpoint, bodies: dict[type[BaseModel], JsonSchemaValue]) -> dict[str, Any]:
     params: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in re.findall(r"\{([^}]+)\}", ep.path)
@@ -47,16 +58,24 @@ def _operation(ep: Endpoint) -> dict[str, Any]:
             "content": {ep.media_type: {"schema": {"type": "string"}}},
         }
     if ep.body is not None:
-        op["requestBody"] = {
-            "content": {"application/json": {"schema": ep.body.model_json_schema(by_alias=True)}}
-        }
+        op["requestBody"] = {"content": {"application/json": {"schema": bodies[ep.body]}}}
     return op
 
 
+def _body_schemas() -> tuple[dict[type[BaseModel], JsonSchemaValue], dict[str, JsonSchemaValue]]:
+    """Each body model's schema (a reference) and every model it needs, for ``components/schemas``."""
+    models = list(dict.fromkeys(ep.body for ep in REGISTRY if ep.body is not None))
+    refs, definitions = models_json_schema(
+        [(model, "validation") for model in models], by_alias=True, ref_template=REF_TEMPLATE
+    )
+    return {model: refs[(model, "validation")] for model in models}, dict(definitions.get("$defs", {}))
+
+
 def openapi_document() -> dict[str, Any]:
+    bodies, schemas = _body_schemas()
     paths: dict[str, dict[str, Any]] = {}
     for ep in REGISTRY:
-        paths.setdefault(ep.path, {})[ep.method.lower()] = _operation(ep)
+        paths.setdefault(ep.path, {})[ep.method.lower()] = _operation(ep, bodies)
     return {
         "openapi": "3.1.0",
         "info": {"title": "chargegraph REST compatibility API", "version": "1"},
@@ -64,7 +83,8 @@ def openapi_document() -> dict[str, Any]:
             "securitySchemes": {
                 "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
                 "DriverBearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-            }
+            },
+            "schemas": dict(sorted(schemas.items())),
         },
         "paths": dict(sorted(paths.items())),
     }

@@ -11,11 +11,13 @@ the connection runs as that principal, with its own dataloaders.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
 import strawberry
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
@@ -27,11 +29,13 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.types.unset import UNSET, UnsetType
 
+from domain import bounded_json
 from domain.errors import DomainError
 from domain.principal import ANONYMOUS, Principal
 from resolvers.context import Context, Services
 from resolvers.principal import client_address, resolve_principal
 from schema.context import GraphQLContext
+from schema.http_errors import HTTP_CODES, graphql_error_body
 from schema.loaders import Loaders
 
 API_KEY_PARAMS = ("apiKey", "X-API-Key", "x-api-key")
@@ -113,11 +117,17 @@ class _LegacyWSHandler(BaseGraphQLWSHandler[GraphQLContext, None]):
         super().__init__(schema=cast("BaseSchema", _PerOperation(schema)), **kwargs)
 
 
+class JSONRefused(HTTPException):
+    """A request body (or GET ``variables``) that is not bounded, NUL-free JSON: 400 ``invalid_json``."""
+
+    code = "invalid_json"
+
+
 class GraphQLApp(GraphQL[GraphQLContext, None]):
     graphql_transport_ws_handler_class = _TransportWSHandler
     graphql_ws_handler_class = _LegacyWSHandler
 
-    def __init__(self, schema: strawberry.Schema, services: Services, *, trust_proxy: bool = False) -> None:
+    def __init__(self, schema: strawberry.Schema, services: Services) -> None:
         # graphql-ws (legacy) clients expect "ka" keep-alives; graphql-transport-ws clients ping.
         super().__init__(
             schema,
@@ -126,7 +136,21 @@ class GraphQLApp(GraphQL[GraphQLContext, None]):
             keep_alive_interval=services.events_config.sse_keepalive_seconds,
         )
         self.services = services
-        self.trust_proxy = trust_proxy
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """HTTP bodies and GET ``variables``/``extensions``, parsed once with bounds (domain.bounded_json)."""
+        try:
+            return bounded_json.loads(data)
+        except bounded_json.UnsafeInput as exc:
+            raise JSONRefused(400, exc.reason) from exc
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Websocket messages too: an unsafe one is refused as invalid JSON (graphql-transport-ws closes
+        the socket with 4400; the legacy protocol ignores the message)."""
+        try:
+            return bounded_json.loads(data)
+        except bounded_json.UnsafeInput as exc:
+            raise json.JSONDecodeError(exc.reason, data if isinstance(data, str) else "", 0) from exc
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> GraphQLContext:
         principal: Principal = request.scope.get("state", {}).get("principal", ANONYMOUS)
@@ -139,12 +163,11 @@ class GraphQLApp(GraphQL[GraphQLContext, None]):
         """Authenticate the connection from its connection_init payload or handshake headers."""
         assert isinstance(context, SocketContext)
         websocket: WebSocket = context.request
-        peer = websocket.client.host if websocket.client else None
         try:
             principal = await resolve_principal(
                 self.services,
                 credential_headers(websocket.headers, context.connection_params),
-                client_ip=client_address(websocket.headers, peer, trust_proxy=self.trust_proxy),
+                client_ip=client_address(websocket.scope),
                 family=None,
                 require_key=False,
             )
@@ -169,12 +192,11 @@ class GraphQLApp(GraphQL[GraphQLContext, None]):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             request = Request(scope, receive)
-            peer = request.client.host if request.client else None
             try:
                 principal = await resolve_principal(
                     self.services,
                     request.headers,
-                    client_ip=client_address(request.headers, peer, trust_proxy=self.trust_proxy),
+                    client_ip=client_address(request.scope),
                     family=None,
                     require_key=False,
                 )
@@ -188,4 +210,12 @@ class GraphQLApp(GraphQL[GraphQLContext, None]):
                 await JSONResponse(body, status_code=exc.status, headers=headers)(scope, receive, send)
                 return
             scope.setdefault("state", {})["principal"] = principal
+            try:
+                response = await self.run(request)
+            except HTTPException as exc:  # refused before running: a GraphQL-shaped error, not plain text
+                code = getattr(exc, "code", None) or HTTP_CODES.get(exc.status_code, "bad_request")
+                body = graphql_error_body(exc.reason, code, exc.status_code)
+                response = JSONResponse(body, status_code=exc.status_code)
+            await response(scope, receive, send)
+            return
         await super().__call__(scope, receive, send)

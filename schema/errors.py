@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import StreamExecutionResult
 
-from domain.errors import DomainError
-
-log = logging.getLogger("chargegraph.graphql")
+from domain.errors import DomainError, RateLimited
 
 
 def _shape(error: GraphQLError) -> GraphQLError:
@@ -26,11 +23,16 @@ def _shape(error: GraphQLError) -> GraphQLError:
             positions=error.positions,
             path=error.path,
             original_error=original,
-            extensions={"code": original.error, "status": original.status, **(error.extensions or {})},
+            extensions={
+                "code": original.error,
+                "status": original.status,
+                **({"retryAfter": original.retry_after} if isinstance(original, RateLimited) else {}),
+                **(error.extensions or {}),
+            },
         )
     if isinstance(original, PermissionError):
         return error
-    log.error("unexpected error in GraphQL resolver", exc_info=original)
+    # Logged (with its traceback) by the schema's process_errors, see schema/error_log.py.
     return GraphQLError(
         "Unexpected error.",
         nodes=error.nodes,

@@ -1,4 +1,9 @@
-"""Permission classes by scope: a field names the scopes any one of which lets the caller through."""
+"""Permission classes by scope: a field names the scopes any one of which lets the caller through.
+
+Strawberry builds one permission object per field and reuses it for every request, so these classes
+hold no per-request state: an anonymous caller is refused by raising its own error, a caller without
+the scope by the class's fixed ``message`` and ``error_extensions``.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,11 @@ from typing import Any
 
 from strawberry.permission import BasePermission
 
+from domain.errors import Unauthorized
 from domain.principal import ANONYMOUS
 from schema.context import Info
+
+AUTHENTICATION_REQUIRED = "Authentication required: send X-API-Key or a driver bearer token"
 
 
 def requires(*scopes: str) -> type[BasePermission]:
@@ -20,9 +28,7 @@ def requires(*scopes: str) -> type[BasePermission]:
         def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
             principal = info.context.principal
             if principal == ANONYMOUS:
-                self.message = "Authentication required: send X-API-Key or a driver bearer token"
-                self.error_extensions = {"code": "unauthorized", "status": 401}
-                return False
+                raise Unauthorized(AUTHENTICATION_REQUIRED)
             return principal.has_any_scope(scopes)
 
     HasScope.__name__ = "Requires_" + "_".join(

@@ -11,6 +11,8 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from schema.document_guards import DocumentGuards
+from schema.error_log import Schema
 from schema.errors import DomainErrors
 from schema.execution import PerEventMemoExecutionContext
 from schema.operations import modules
@@ -32,8 +34,9 @@ def build_schema(*, max_depth: int = 10, max_aliases: int = 30, max_tokens: int 
         lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         DomainErrors,
+        DocumentGuards,
     ]
-    return strawberry.Schema(
+    return Schema(
         query=query,
         mutation=_merged("Mutation"),
         subscription=_merged("Subscription"),

@@ -19,7 +19,7 @@ from chargegraph.app import create_app
 from chargegraph.bus import EventBus
 from chargegraph.services import build_services
 from chargegraph.settings import Settings
-from domain.db import Database
+from domain.db import Database, for_writes
 from ocpp_server.registry import ConnectionRegistry
 from resolvers.context import Services
 from tests.live import LiveServer, Uvicorn, free_port
@@ -70,7 +70,7 @@ class Backends:
                 db = Database.from_url(f"sqlite+aiosqlite:///{self.tmp / 'test.db'}")
             else:
                 db, self.pg_name = await _make_postgres()
-            async with db.engine.begin() as conn:
+            async with for_writes(db.engine).begin() as conn:
                 await conn.run_sync(SQLModel.metadata.create_all)
             self.dbs[backend] = db
         return self.dbs[backend]
@@ -90,8 +90,9 @@ async def empty(db: Database) -> None:
                 text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
             )
         return
-    # In this process's write turn: a write still finishing from the previous test's server (a
-    # disconnect being recorded, the message log flushing) must not race the deletes.
+    # A unit of work (BEGIN IMMEDIATE, this process's write turn): a write still finishing from the
+    # previous test's server, in this process or another (a disconnect being recorded, the message log
+    # flushing), is waited for instead of racing the deletes.
     async with db.unit_of_work() as session:
         for table in tables:
             await session.execute(text(f'DELETE FROM "{table}"'))

@@ -41,7 +41,16 @@ class Uvicorn:
 
     def __init__(self, app: Any, port: int | None = None) -> None:
         self.port = port or free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
+        # As `chargegraph serve` runs it: the app decides the client address, no Server banner.
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="off",
+            proxy_headers=False,
+            server_header=False,
+        )
         self.server = uvicorn.Server(config)
         self.task: asyncio.Task[None] | None = None
 

@@ -18,11 +18,13 @@ QUERY = "{ chargers(pageSize: 50) { items { id connectors { id } location { name
 
 @contextmanager
 def statements(services: Services) -> Iterator[list[str]]:
-    """Every SQL statement the engine runs inside the block."""
+    """Every SQL query the engine runs inside the block (not the BEGIN that opens a SQLite
+    transaction: domain/db.py begins them itself)."""
     seen: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
+        if not statement.startswith("BEGIN"):
+            seen.append(statement)
 
     engine = services.db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", record)

@@ -79,7 +79,7 @@ async def test_operator_and_driver_caps_lowest_wins_each_cleared_alone(
 ) -> None:
     async with charger(server, world, version) as cp:
         r = await client.put(
-            cpms_path(world), json={"connectorNumber": 1, "unit": "A", "limit": 32}, headers=world.a.cpms()
+            cpms_path(world), json={"connectorNumber": 1, "unit": "A", "limit": 24}, headers=world.a.cpms()
         )
         assert r.status_code == 200, r.text
         assert_shape("PUT", CPMS, r.json())
@@ -87,25 +87,25 @@ async def test_operator_and_driver_caps_lowest_wins_each_cleared_alone(
             "chargerId": str(world.a.charger.uuid),
             "connectorNumber": 1,
             "unit": "A",
-            "limit": 32,
+            "limit": 24,
             "profileId": 90001,
             "accepted": True,
             "reason": None,
             "retryable": False,
         }
-        assert profile_of(version, await cp.wait_for("SetChargingProfile")) == (90001, 1, 32, "A")
+        assert profile_of(version, await cp.wait_for("SetChargingProfile")) == (90001, 1, 24, "A")
 
-        # The driver's cap (an emsp key acts for drivers) above the operator's: the operator's still rules.
-        r = await client.put(emsp_path(world), json={"unit": "A", "limit": 40}, headers=world.a.emsp())
+        # The driver's cap above the operator's (within the 32 A rating): the operator's still rules.
+        r = await client.put(emsp_path(world), json={"unit": "A", "limit": 30}, headers=world.a.emsp())
         assert r.status_code == 200, r.text
         assert_shape("PUT", EMSP, r.json())
-        assert r.json()["data"]["profileId"] == 90101 and r.json()["data"]["limit"] == 40
-        assert profile_of(version, await cp.wait_for("SetChargingProfile")) == (90101, 2, 32, "A")
+        assert r.json()["data"]["profileId"] == 90101 and r.json()["data"]["limit"] == 30
+        assert profile_of(version, await cp.wait_for("SetChargingProfile")) == (90101, 2, 24, "A")
         seen = await effective(client, world, world.a.cpms())
-        assert (seen["limit"], seen["source"]) == ("32", "OPERATOR")
-        assert seen["operator"] == {"limit": "32", "profileId": 90001, "stackLevel": 1}
-        assert seen["driver"] == {"limit": "40", "profileId": 90101}
-        assert seen["accepted"] is True and period_limit(seen["schedule"]) == 32
+        assert (seen["limit"], seen["source"]) == ("24", "OPERATOR")
+        assert seen["operator"] == {"limit": "24", "profileId": 90001, "stackLevel": 1}
+        assert seen["driver"] == {"limit": "30", "profileId": 90101}
+        assert seen["accepted"] is True and period_limit(seen["schedule"]) == 24
 
         # The driver lowers theirs below the operator's: the driver's rules.
         await client.put(emsp_path(world), json={"unit": "A", "limit": 16}, headers=world.a.emsp())

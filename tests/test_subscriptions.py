@@ -13,7 +13,7 @@ from domain.event_hub import EventFilter, EventHub, SubscriberTooSlow
 from domain.events import Event
 from domain.models import ChargingSession, Connector, User
 from domain.services import api_keys
-from domain.services.driver_auth import access_token
+from domain.services.driver_auth import sign_in
 from resolvers.context import Services
 from tests.device_control import charger
 from tests.graphql_ws import LEGACY_WS, PROTOCOLS, TRANSPORT_WS, OperationError, Rejected, connect
@@ -44,6 +44,12 @@ CONNECTOR_QUERY = "query($id: UUID!) { charger(id: $id) { connectors { connector
 
 memory_bus = pytest.mark.parametrize("bus_url", ["memory://"], ids=["memory"])
 """For tests about scoping, filters and auth, which do not depend on the bus: memory only."""
+
+
+async def _access_token(world: World, user: User) -> str:
+    """A signed-in driver's access token (a real sign-in: its refresh family is live)."""
+    async with world.services.db.unit_of_work() as s:
+        return (await sign_in(s, world.services.auth, user)).access_token
 
 
 def graphql_url(server: LiveServer) -> str:
@@ -271,7 +277,7 @@ async def test_scope_and_credential_kinds(bus_server: LiveServer, world: World) 
         with pytest.raises(OperationError) as refused:
             await (await client.subscribe(CONNECTORS)).next()
     assert refused.value.errors[0]["extensions"]["code"] == "insufficient_scope"
-    token = access_token(world.services.auth, a.driver)
+    token = await _access_token(world, a.driver)
     async with (
         connect(url, TRANSPORT_WS, params={"token": token}) as by_param,
         connect(url, LEGACY_WS, headers={"Authorization": f"Bearer {token}"}) as by_header,
@@ -331,15 +337,11 @@ async def test_driver_follows_only_their_own_session(bus_server: LiveServer, wor
     async with charger(bus_server, a, "1.6") as cp:
         txid = await cp.start_transaction(1, a.token_uid, meter_start_wh=0)
         session_id = await _session_uuid(world, txid)
-        async with connect(
-            url, TRANSPORT_WS, params={"token": access_token(world.services.auth, other)}
-        ) as c:
+        async with connect(url, TRANSPORT_WS, params={"token": await _access_token(world, other)}) as c:
             with pytest.raises(OperationError) as refused:
                 await (await c.subscribe(SESSION, {"id": session_id})).next()
         assert refused.value.errors[0]["extensions"]["code"] == "not_found"
-        async with connect(
-            url, LEGACY_WS, params={"token": access_token(world.services.auth, a.driver)}
-        ) as c:
+        async with connect(url, LEGACY_WS, params={"token": await _access_token(world, a.driver)}) as c:
             op = await c.subscribe(SESSION, {"id": session_id})
             await subscribed(world.services, 1)
             await cp.meter_values(1, energy_wh=1500, power_w=7200, soc=40)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from domain.models.alert import OperatorAlert
 from domain.models.api_key import ApiKey, ApiKeyNetwork, ApiUsageDaily
+from domain.models.auth_throttle import AuthThrottle
 from domain.models.charger import Charger, ChargerModel, Connector, FirmwareImage
 from domain.models.charger_status import ChargerConnection, ChargerStatusChange
 from domain.models.charging_limit import ChargingLimit
@@ -32,6 +33,7 @@ __all__ = [
     "ApiKey",
     "ApiKeyNetwork",
     "ApiUsageDaily",
+    "AuthThrottle",
     "Charger",
     "ChargerConnection",
     "ChargerModel",

@@ -67,6 +67,9 @@ class ChargingSession(Entity, table=True):
     start_soc_percent: Decimal | None = amount_field()
     current_soc_percent: Decimal | None = amount_field()
     last_meter_at: datetime | None = utc_field()
+    meter_anomaly: str | None = Field(default=None, max_length=200)
+    """Set when the charger's energy register went backwards (a reading or the meter stop below an
+    earlier reading): what it reported and the higher reading kept and billed instead."""
     # Cost (session currency)
     currency: str = Field(default="USD", max_length=3)
     is_free: bool = False

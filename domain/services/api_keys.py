@@ -65,6 +65,28 @@ def _check_scopes(family: str, scopes: list[str]) -> list[str]:
     return sorted(set(scopes))
 
 
+def _within_parent(
+    parent: ApiKey, expires_at: datetime | None, requested_limit: int | None, rate_limit: int
+) -> tuple[datetime | None, int]:
+    """A key minted by another key is bounded by it, like its scopes: asking for a higher rate limit
+    or a later expiry than the parent's is refused; left out, they default to the parent's bound
+    (the default rate limit, at most the parent's; the parent's expiry)."""
+    if requested_limit is None:
+        rate_limit = min(rate_limit, parent.rate_limit_per_hour)
+    elif requested_limit > parent.rate_limit_per_hour:
+        raise ValidationFailed(
+            f"rateLimitPerHour: at most {parent.rate_limit_per_hour}, the limit of the key minting it"
+        )
+    if parent.expires_at is not None:
+        if expires_at is None:
+            expires_at = parent.expires_at
+        elif expires_at > parent.expires_at:
+            raise ValidationFailed(
+                f"expiresAt: no later than {parent.expires_at.isoformat()}, when the key minting it expires"
+            )
+    return expires_at, rate_limit
+
+
 async def mint(session: AsyncSession, new: NewKey, default_rate_limit: int) -> MintedKey:
     if new.family not in FAMILIES:
         raise ValidationFailed("family must be cpms or emsp")
@@ -79,6 +101,11 @@ async def mint(session: AsyncSession, new: NewKey, default_rate_limit: int) -> M
         raise ValidationFailed("expiresAt must be in the future")
     if new.rate_limit_per_hour is not None and new.rate_limit_per_hour < 1:
         raise ValidationFailed("rateLimitPerHour must be 1 or more")
+    rate_limit = new.rate_limit_per_hour or default_rate_limit
+    if new.created_by_key_id is not None:
+        parent = await session.get(ApiKey, new.created_by_key_id)
+        if parent is not None:
+            expires_at, rate_limit = _within_parent(parent, expires_at, new.rate_limit_per_hour, rate_limit)
     scopes = list(new.scopes)
     if not scopes:
         scopes = list(PUBLISHABLE_EMSP_DEFAULT) if new.visibility == "Publishable" else [f"{new.family}:*"]
@@ -100,7 +127,7 @@ async def mint(session: AsyncSession, new: NewKey, default_rate_limit: int) -> M
         allowed_ips=allowed_ips,
         unrestricted=new.unrestricted,
         expires_at=expires_at,
-        rate_limit_per_hour=new.rate_limit_per_hour or default_rate_limit,
+        rate_limit_per_hour=rate_limit,
         created_by_key_id=new.created_by_key_id,
     )
     session.add(key)
@@ -157,6 +184,7 @@ async def authenticate(
         key_environment=key.environment,
         scopes=frozenset(key.scopes),
         network_ids=network_ids,
+        client_ip=client_ip,
     )
 
 

@@ -8,6 +8,12 @@ limit is therefore always the lowest live cap: with only the operator cap, level
 both, level 2 holds the minimum. Whenever the operator cap changes or is cleared while a driver cap
 is live, the driver's profile is sent again with the new minimum. Both caps on one connector must
 use the same unit (A or W).
+
+A limit is bounded by what the connector can physically take: finite, at least ``RESOLUTION`` (OCPP
+limits carry one decimal, so anything smaller would be sent as 0, a pause) and at most the connector's
+rated maximum in that unit (``max_amperage`` for A; ``max_electric_power_w`` for W, else the charger's
+``max_power_kw``), or ``PHYSICAL_MAX`` when nothing is rated. Beyond, ``ValidationFailed`` (422)
+before anything is written or sent.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from domain.commands import (
 )
 from domain.db import Database
 from domain.errors import Conflict, ValidationFailed, not_found
-from domain.models import ChargingLimit, Connector
+from domain.models import Charger, ChargingLimit, Connector
 from domain.ports import ChargerCommands
 from domain.types import iso_z, utcnow
 
@@ -42,6 +48,10 @@ STACK_LEVEL: dict[str, int] = {OPERATOR: 1, DRIVER: 2}
 UNITS = ("A", "W")
 MAX_DURATION_SECONDS = 86400
 DEFAULT_DURATION_SECONDS = 3600
+RESOLUTION = Decimal("0.1")
+PHYSICAL_MAX: dict[str, Decimal] = {"A": Decimal(1000), "W": Decimal(1_000_000)}
+"""Beyond any real connector (megawatt charging included): the bound when the connector is not rated.
+Amperes are per phase, as in an OCPP charging schedule; watts are the connector's total."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +120,50 @@ def _check_unit(unit: str) -> ChargingRateUnit:
     raise ValidationFailed("unit must be A or W", details=[{"field": "unit", "message": "must be A or W"}])
 
 
+def rated_max(unit: ChargingRateUnit, connector: Connector, charger_max_kw: float | None) -> Decimal:
+    """The most ``connector`` can take in ``unit``: its rating, else the charger's, else the ceiling."""
+    rated: float | int | None = connector.max_amperage
+    if unit == "W":
+        rated = connector.max_electric_power_w
+        if rated is None and charger_max_kw is not None:
+            rated = charger_max_kw * 1000
+    if rated is None or rated <= 0:
+        return PHYSICAL_MAX[unit]
+    return min(Decimal(str(rated)), PHYSICAL_MAX[unit])
+
+
+def check_limit(unit: ChargingRateUnit, limit: Decimal, most: Decimal) -> None:
+    """Raise ``ValidationFailed`` unless ``limit`` is finite and between ``RESOLUTION`` and ``most``."""
+    if not limit.is_finite() or limit < RESOLUTION:
+        raise ValidationFailed(
+            f"limit must be a number of at least {RESOLUTION} {unit}",
+            details=[{"field": "limit", "message": f">= {RESOLUTION}"}],
+        )
+    if limit > most:
+        raise ValidationFailed(
+            f"limit must be at most {most.normalize():f} {unit}, the most this connector can take",
+            details=[{"field": "limit", "message": f"<= {most.normalize():f}"}],
+        )
+
+
+async def _rated_max(session: AsyncSession, target: Target, unit: ChargingRateUnit) -> Decimal:
+    found = (
+        await session.exec(
+            select(Connector, Charger.max_power_kw)
+            .join(Charger, col(Charger.id) == col(Connector.charger_id))
+            .where(
+                Connector.charger_id == target.charger_id,
+                Connector.connector_number == target.connector_number,
+                col(Connector.deleted_at).is_(None),
+            )
+        )
+    ).first()
+    if found is None:
+        raise not_found("Connector")
+    connector, charger_max_kw = found
+    return rated_max(unit, connector, charger_max_kw)
+
+
 async def _connector(session: AsyncSession, target: Target) -> None:
     found = (
         await session.exec(
@@ -171,10 +225,8 @@ async def set_limit(
     """Set ``source``'s cap. Accepted: it replaces that source's previous live cap. Rejected (or the
     charger unreachable): a Rejected row is kept for the record and the previous cap stays in force."""
     rate_unit = _check_unit(unit)
-    if limit <= 0:
-        raise ValidationFailed("limit must be greater than 0", details=[{"field": "limit", "message": "> 0"}])
     async with db.session() as session:
-        await _connector(session, target)
+        check_limit(rate_unit, limit, await _rated_max(session, target, rate_unit))
         live = await effective(session, target)
     other = live.driver if source == OPERATOR else live.operator
     if other is not None and other.unit != rate_unit:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID, uuid4
 
 import jwt
-from sqlalchemy import update
+from sqlalchemy import exists, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -38,6 +39,8 @@ class AccessClaims:
     user_id: int
     user_uuid: UUID
     network_id: int | None
+    family_id: UUID
+    """The refresh-token family (the sign-in) the access token was issued for: revoking it ends the token."""
 
 
 def normalize_email(email: str) -> str:
@@ -49,12 +52,13 @@ def check_password(password: str) -> None:
         raise ValidationFailed(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
 
 
-def access_token(config: AuthConfig, user: User) -> str:
+def access_token(config: AuthConfig, user: User, family: UUID) -> str:
     now = utcnow()
     claims = {
         "sub": str(user.uuid),
         "uid": user.id,
         "net": user.network_id,
+        "fid": str(family),
         "typ": "access",
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(seconds=config.access_token_ttl_seconds)).timestamp()),
@@ -74,7 +78,26 @@ def read_access_token(config: AuthConfig, token: str) -> AccessClaims:
         raise Unauthorized("Invalid access token", error="invalid_token") from exc
     if claims.get("typ") != "access" or not isinstance(claims.get("uid"), int):
         raise Unauthorized("Invalid access token", error="invalid_token")
-    return AccessClaims(user_id=claims["uid"], user_uuid=UUID(claims["sub"]), network_id=claims.get("net"))
+    try:
+        user_uuid, family_id = UUID(str(claims["sub"])), UUID(str(claims.get("fid")))
+    except ValueError as exc:  # no family: issued before families were checked, or not ours
+        raise Unauthorized("Invalid access token", error="invalid_token") from exc
+    return AccessClaims(
+        user_id=claims["uid"], user_uuid=user_uuid, network_id=claims.get("net"), family_id=family_id
+    )
+
+
+async def signed_in_user(session: AsyncSession, claims: AccessClaims) -> User:
+    """The driver of a valid access token, in one query: the user row (by primary key) if the token's
+    refresh family is still live (an indexed ``EXISTS`` on ``refresh_token.family_id``). A revoked
+    family (refresh-token reuse, password reset) ends its access tokens at once."""
+    live = exists().where(
+        col(RefreshToken.family_id) == claims.family_id, col(RefreshToken.revoked_at).is_(None)
+    )
+    user = (await session.exec(select(User).where(User.id == claims.user_id, live))).first()
+    if user is None or not user.is_active or user.deleted_at is not None or user.uuid != claims.user_uuid:
+        raise Unauthorized("Invalid access token", error="invalid_token")
+    return user
 
 
 async def _new_refresh(
@@ -102,10 +125,12 @@ async def _first_token_uid(session: AsyncSession, user: User) -> str | None:
     return (await session.exec(stmt)).first()
 
 
-async def _start_session(session: AsyncSession, config: AuthConfig, user: User) -> Session:
-    _, refresh = await _new_refresh(session, config, user, uuid4())
+async def sign_in(session: AsyncSession, config: AuthConfig, user: User) -> Session:
+    """A new sign-in (a new refresh-token family) for ``user``: what login and register hand back."""
+    family = uuid4()
+    _, refresh = await _new_refresh(session, config, user, family)
     return Session(
-        access_token=access_token(config, user),
+        access_token=access_token(config, user, family),
         refresh_token=refresh,
         expires_in=config.access_token_ttl_seconds,
         user=user,
@@ -136,7 +161,7 @@ async def register(
     user = User(
         network_id=network.id,
         email=email,
-        password_hash=hash_password(form.password),
+        password_hash=await asyncio.to_thread(hash_password, form.password),
         first_name=form.first_name.strip(),
         last_name=form.last_name.strip(),
         phone_number=form.phone,
@@ -144,7 +169,7 @@ async def register(
     session.add(user)
     await session.flush()
     await issue_token(session, network, user, token_type="APP_USER", alias="App")
-    return await _start_session(session, config, user)
+    return await sign_in(session, config, user)
 
 
 async def login(
@@ -154,15 +179,13 @@ async def login(
     if network_ids is not None:
         stmt = stmt.where(col(User.network_id).in_(sorted(network_ids)))
     user = (await session.exec(stmt.order_by(col(User.id)))).first()
-    if (
-        not verify_password(user.password_hash if user else None, password)
-        or user is None
-        or not user.is_active
-    ):
+    # argon2 costs ~0.15 s of CPU: in a thread, so the event loop keeps serving everyone else.
+    matches = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
+    if not matches or user is None or not user.is_active:
         raise Unauthorized("Invalid email or password", error="invalid_credentials")
     user.last_active_at = utcnow()
     session.add(user)
-    return await _start_session(session, config, user)
+    return await sign_in(session, config, user)
 
 
 def _in_networks(user: User, network_ids: frozenset[int] | None) -> bool:
@@ -194,13 +217,18 @@ async def refresh(
     if row.used_at is not None:
         if now - row.used_at <= timedelta(seconds=config.refresh_reuse_grace_seconds):
             # A benign duplicate (two tabs refreshing at once): a new access token, the same refresh token.
-            return Session(access_token(config, user), presented, config.access_token_ttl_seconds, user, None)
+            token = access_token(config, user, row.family_id)
+            return Session(token, presented, config.access_token_ttl_seconds, user, None)
         await revoke_family(session, row.family_id, "reuse_detected")
         await session.commit()
         raise Unauthorized("Refresh token reuse detected; sign in again", error="refresh_token_reused")
     claimed = await session.execute(
         update(RefreshToken)
-        .where(col(RefreshToken.id) == row.id, col(RefreshToken.used_at).is_(None))
+        .where(
+            col(RefreshToken.id) == row.id,
+            col(RefreshToken.used_at).is_(None),
+            col(RefreshToken.revoked_at).is_(None),  # not revoked meanwhile (a concurrent reuse)
+        )
         .values(used_at=now)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
@@ -208,10 +236,13 @@ async def refresh(
     new_row, secret = await _new_refresh(session, config, user, row.family_id)
     row.replaced_by_id = new_row.id
     session.add(row)
-    return Session(access_token(config, user), secret, config.access_token_ttl_seconds, user, None)
+    token = access_token(config, user, row.family_id)
+    return Session(token, secret, config.access_token_ttl_seconds, user, None)
 
 
 async def revoke_family(session: AsyncSession, family_id: UUID, reason: str) -> None:
+    """End a sign-in: its refresh tokens and, since principal resolution checks the family, its
+    access tokens."""
     await session.execute(
         update(RefreshToken)
         .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
@@ -220,6 +251,7 @@ async def revoke_family(session: AsyncSession, family_id: UUID, reason: str) -> 
 
 
 async def revoke_all(session: AsyncSession, user_id: int, reason: str) -> None:
+    """End every sign-in of the driver (refresh and access tokens)."""
     await session.execute(
         update(RefreshToken)
         .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
@@ -289,7 +321,7 @@ async def reset_password(
         or not _in_networks(user, network_ids)
     ):
         raise ValidationFailed("The reset token is invalid or has expired", error="invalid_reset_token")
-    user.password_hash = hash_password(new_password)
+    user.password_hash = await asyncio.to_thread(hash_password, new_password)
     user.updated_at = now
     session.add(user)
     # Any other reset link still in the driver's mailbox dies with this one.

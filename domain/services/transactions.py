@@ -4,6 +4,11 @@ updates and meter values, transaction end. The OCPP 1.6 and 2.0.1 handlers both 
 Each function runs in one unit of work and is idempotent: a replayed or duplicated message (same
 charger, same transaction id or same start facts) changes nothing more and returns the same answer.
 Times are the charger's own (a transaction queued offline is recorded at its own times).
+
+The energy register only counts up: a reading (or a 1.6 ``meterStop`` / 2.0.1 Transaction.End value)
+below the highest one already seen never lowers the session's energy. The highest reading is kept and
+billed, the session records the anomaly (``meter_anomaly``) and one operator alert (category
+``meter_anomaly``, ``alert.raised``) is raised per session.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.db import Database
 from domain.errors import not_found
-from domain.models import Charger, ChargingSession, Connector, MeterSample, Network
+from domain.models import Charger, ChargingSession, Connector, MeterSample, Network, OperatorAlert
 from domain.services import authorization, cdr, live_events
 from domain.services.authorization import TokenStatus, TokenVerdict
 from domain.services.tariff_lookup import effective_tariffs
@@ -62,6 +67,22 @@ class Sample:
     phase: str | None = None
     location: str | None = None
     context: str | None = None
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    """The charger reported ``reported_wh`` on the energy register, below ``kept_wh`` already seen."""
+
+    reported_wh: int
+    kept_wh: int
+    meter_stop: bool = False
+
+    def describe(self) -> str:
+        what = "meter stop" if self.meter_stop else "reading"
+        return (
+            f"Energy register went backwards: {what} {self.reported_wh} Wh below the earlier reading "
+            f"{self.kept_wh} Wh; {self.kept_wh} Wh kept and billed"
+        )
 
 
 @dataclass(frozen=True)
@@ -114,18 +135,23 @@ def _latest(samples: tuple[Sample, ...], measurand: str) -> Sample | None:
     return max(found, key=lambda s: as_utc(s.sampled_at)) if found else None
 
 
-def _apply(row: ChargingSession, samples: tuple[Sample, ...]) -> None:
-    """Move the session's live values to the newest readings; older readings never move them back."""
+def _apply(row: ChargingSession, samples: tuple[Sample, ...]) -> Anomaly | None:
+    """Move the session's live values to the newest readings; older readings never move them back,
+    and an energy register below the highest one seen is an anomaly (the highest is kept)."""
     if not samples:
-        return
+        return None
     newest = max(as_utc(s.sampled_at) for s in samples)
     if row.last_meter_at is not None and newest < as_utc(row.last_meter_at):
-        return
+        return None
+    anomaly = None
     energy = _latest(samples, ENERGY)
     if energy is not None:
         register = _wh(energy)
         if row.meter_start_wh is None:
             row.meter_start_wh = register
+        if row.current_meter_wh is not None and register < row.current_meter_wh:
+            anomaly = Anomaly(register, row.current_meter_wh)
+            register = row.current_meter_wh
         row.current_meter_wh = register
         row.energy_wh = max(0, register - row.meter_start_wh)
     power = _latest(samples, POWER)
@@ -138,6 +164,45 @@ def _apply(row: ChargingSession, samples: tuple[Sample, ...]) -> None:
         if row.start_soc_percent is None:
             row.start_soc_percent = soc.value
     row.last_meter_at = newest
+    return anomaly
+
+
+def stop_reading(row: ChargingSession, meter_stop_wh: int | None) -> tuple[int | None, Anomaly | None]:
+    """The register to close ``row`` at: the charger's ``meter_stop_wh``, unless it is below the
+    highest reading already seen (``current_meter_wh``), which is then kept (an anomaly)."""
+    if meter_stop_wh is None or row.current_meter_wh is None or meter_stop_wh >= row.current_meter_wh:
+        return meter_stop_wh, None
+    return row.current_meter_wh, Anomaly(meter_stop_wh, row.current_meter_wh, meter_stop=True)
+
+
+async def _flag(session: AsyncSession, row: ChargingSession, anomaly: Anomaly | None) -> None:
+    """Record ``anomaly`` on the session and raise an operator alert: once per session, so a charger
+    whose meter keeps going backwards raises one alert, not one per message."""
+    if anomaly is None or row.meter_anomaly is not None:
+        return
+    row.meter_anomaly = anomaly.describe()[:200]
+    session.add(row)
+    alert = OperatorAlert(
+        network_id=row.network_id,
+        location_id=row.location_id,
+        charger_id=row.charger_id,
+        connector_id=row.connector_id,
+        source="OCPP",
+        category="meter_anomaly",
+        severity="warning",
+        title=f"Meter went backwards in session {row.uuid}",
+        message=row.meter_anomaly,
+        details={
+            "sessionId": str(row.uuid),
+            "transactionId": row.ocpp_transaction_id,
+            "connectorNumber": row.connector_number,
+            "reportedWh": anomaly.reported_wh,
+            "keptWh": anomaly.kept_wh,
+            "meterStop": anomaly.meter_stop,
+        },
+    )
+    session.add(alert)
+    await live_events.alert_raised(session, alert)
 
 
 def _store(
@@ -279,7 +344,7 @@ async def transaction_started(
         await session.flush()
         assert row.id is not None
         row.ocpp_transaction_id = transaction_id if transaction_id is not None else str(row.id)
-        _apply(row, samples)
+        await _flag(session, row, _apply(row, samples))
         _store(session, charger, connector_number, samples, row)
         await session.flush()
         await live_events.session_event(session, "session.started", row)
@@ -408,7 +473,7 @@ async def transaction_updated(
         row = await _by_txid(session, charger_id, transaction_id)
         if row is not None:
             charger = await _charger(session, charger_id)
-            _apply(row, samples)
+            await _flag(session, row, _apply(row, samples))
             _idle(row, charging_state, at)
             if id_tag and not row.id_tag:
                 row.id_tag = id_tag
@@ -473,7 +538,7 @@ async def meter_values(
         if row is not None:
             network_id = row.network_id
             if row.ended_at is None:
-                _apply(row, samples)
+                await _flag(session, row, _apply(row, samples))
                 row.updated_at = utcnow()
                 session.add(row)
                 await live_events.session_event(session, "session.updated", row)
@@ -514,7 +579,8 @@ async def transaction_ended(
 ) -> TokenVerdict | None:
     """1.6 StopTransaction / 2.0.1 TransactionEvent Ended: the session COMPLETES (costed with its
     tariff, a CDR row written). An unknown id is recorded as a completed session of its own so no
-    energy is lost. Returns the token verdict when ``id_tag`` was given."""
+    energy is lost. A ``meter_stop_wh`` below the highest reading is an anomaly: the reading is
+    billed. Returns the token verdict when ``id_tag`` was given."""
     ended_at = as_utc(ended_at)
 
     async def work(session: AsyncSession) -> TokenVerdict | None:
@@ -530,7 +596,9 @@ async def transaction_ended(
             await session.flush()
         if row.ended_at is None:
             _store(session, charger, row.connector_number, samples, row)
-            _apply(row, samples)
+            anomaly = _apply(row, samples)
+            kept, stop_anomaly = stop_reading(row, meter_stop_wh)
+            await _flag(session, row, stop_anomaly or anomaly)
             failed = reason in FAULT_REASONS
             await cdr.close(
                 session,
@@ -538,7 +606,7 @@ async def transaction_ended(
                 ended_at=ended_at,
                 status="FAULTED" if failed else "COMPLETED",
                 stop_reason=reason or "Local",
-                meter_stop_wh=meter_stop_wh,
+                meter_stop_wh=kept,
             )
             await live_events.session_event(session, "session.failed" if failed else "session.completed", row)
         if not id_tag:

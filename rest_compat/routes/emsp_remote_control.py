@@ -1,7 +1,9 @@
 """/emsp/v1 remote control of a charger: reboot, unlock a connector, re-send a message, reset.
 
 An emsp key acts on chargers of its networks; a signed-in driver only on a charger where they charge
-now or finished in the last 15 minutes, and never resets one.
+now or finished in the last 15 minutes. A driver's reset (both paths) is always Soft, on a public
+charger of their network or the one they charge on, while nobody else charges there (409 otherwise;
+``domain.services.driver_reset``); the answer reports the type actually issued.
 """
 
 from __future__ import annotations

@@ -96,7 +96,10 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(permission_classes=[CONTROL], description="Reset (Soft or Hard); drivers may not.")
+    @strawberry.mutation(
+        permission_classes=[CONTROL],
+        description="Reset (Soft or Hard); a driver's is always Soft (`detail`).",
+    )
     async def reboot_charger(self, info: Info, charger_id: UUID, type: str = "Soft") -> ChargerCommandPayload:
         dispatched, kind = await ops.reset(info.context.ctx, charger_id, type)
         return ChargerCommandPayload.of(dispatched, detail=kind)

@@ -52,6 +52,10 @@ class ChargingSession:
     meter_start_kwh: Decimal | None
     meter_stop_kwh: Decimal | None
     last_meter_at: datetime | None
+    meter_anomaly: str | None = strawberry.field(
+        description="Set when the charger's energy register went backwards (e.g. a meter stop below the "
+        "last reading): what it reported; the highest reading is kept and billed, and an alert raised."
+    )
     idle_seconds: int
     is_idle: bool
     cost: SessionCost
@@ -88,6 +92,7 @@ class ChargingSession:
             meter_start_kwh=dec(kwh(row.meter_start_wh)),
             meter_stop_kwh=dec(kwh(row.meter_stop_wh)),
             last_meter_at=row.last_meter_at,
+            meter_anomaly=row.meter_anomaly,
             idle_seconds=row.idle_seconds,
             is_idle=is_idle(row),
             cost=SessionCost(
