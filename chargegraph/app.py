@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from chargegraph import startup_checks
 from chargegraph.bus import EventBus
 from chargegraph.migrate import upgrade
 from chargegraph.request_limits import RequestLimits
@@ -20,10 +21,10 @@ from chargegraph.security_headers import SecurityHeaders, page_policy
 from chargegraph.services import build_services
 from chargegraph.settings import Settings, get_settings
 from chargegraph.workers import Workers
+from domain.container import Services
 from ocpp_server.endpoint import OcppEndpoint
 from ocpp_server.registry import ConnectionRegistry
 from ocpp_server.uploads import upload_routes
-from resolvers.context import Services
 from rest_compat.app import method_not_allowed, not_found, rest_routes
 from schema.app import GraphQLApp
 from schema.root import build_schema
@@ -69,6 +70,7 @@ def create_app(
         if migrate:
             await upgrade(services.db)
         try:
+            await startup_checks.check(services)
             async with contextlib.AsyncExitStack() as stack:
                 if bus is not None:
                     await stack.enter_async_context(bus)

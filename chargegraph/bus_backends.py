@@ -2,7 +2,8 @@
 
 broadcaster 0.3.1's Redis backend wakes its reader before the SUBSCRIBE has completed, finds no
 channel yet, and then waits forever (every message is lost); its PostgreSQL backend publishes on the
-connection that listens, so two concurrent publishes fail with "another operation is in progress".
+connection that listens, so two concurrent publishes fail with "another operation is in progress"
+(see encode/broadcaster#22).
 These keep broadcaster's interface and fix both: the Redis reader starts once the first channel is
 subscribed and polls with a timeout, and PostgreSQL publishes on a connection of its own.
 """

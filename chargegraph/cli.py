@@ -1,4 +1,4 @@
-"""The ``chargegraph`` command: serve, migrate, seed, keys, openapi, simulate."""
+"""The ``chargegraph`` command: serve, migrate, seed, keys, openapi, routes, simulate."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 
-from chargegraph.settings import get_settings
+from pydantic import ValidationError
+
+from chargegraph.settings import Settings, get_settings, problems
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -23,7 +25,9 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         log_level=settings.log_level,
-        ws="websockets",
+        # The implementation the tests' in-process server runs ("auto"); uvicorn deprecates the legacy
+        # one (ws="websockets").
+        ws="websockets-sansio",
         # The app applies X-Forwarded-For itself, only when CHARGEGRAPH_TRUST_PROXY_HEADERS is on and only
         # from CHARGEGRAPH_FORWARDED_ALLOW_IPS (see create_app). uvicorn's own handling (on by default,
         # trusting 127.0.0.1) would let any local process claim any address, so it is off.
@@ -58,6 +62,19 @@ def _openapi(_args: argparse.Namespace) -> int:
     load_all()
     json.dump(openapi_document(), sys.stdout, indent=2)
     sys.stdout.write("\n")
+    return 0
+
+
+def _routes(args: argparse.Namespace) -> int:
+    from chargegraph.route_map import route_map
+
+    entries = route_map()
+    if args.json:
+        json.dump([entry.as_json() for entry in entries], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for entry in entries:
+            print(entry.line())
     return 0
 
 
@@ -152,6 +169,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("openapi", help="print the OpenAPI document of the REST routes").set_defaults(
         func=_openapi
     )
+    routes = sub.add_parser("routes", help="every served METHOD path -> handler -> resolver [GraphQL field]")
+    routes.add_argument("--json", action="store_true", help="one JSON array of routes")
+    routes.set_defaults(func=_routes)
 
     seed = sub.add_parser("seed", help="seed data")
     seed.add_argument("--demo", action="store_true", help="two demo networks (idempotent)")
@@ -198,7 +218,15 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    code: int = args.func(args)
+    try:
+        code: int = args.func(args)
+    except ValidationError as exc:
+        if exc.title != Settings.__name__:
+            raise
+        # A bad environment variable: one line each, no traceback, before anything has started.
+        for line in problems(exc):
+            print(f"chargegraph: {line}", file=sys.stderr)
+        return 2
     return code
 
 

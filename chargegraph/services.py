@@ -6,10 +6,10 @@ from chargegraph.bus import EventBus
 from chargegraph.mailer import SmtpMailer
 from chargegraph.settings import Settings
 from domain.config import AuthConfig, EventsConfig, OcppConfig, ThrottleConfig, WebhookConfig
+from domain.container import Services
 from domain.db import Database
 from domain.event_hub import EventHub
 from ocpp_server.registry import ConnectionRegistry
-from resolvers.context import Services
 
 
 def auth_config(settings: Settings) -> AuthConfig:

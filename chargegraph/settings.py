@@ -7,9 +7,13 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Literal
+from uuid import UUID
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.db import DEFAULT_URL
 
 
 def _env(name: str) -> AliasChoices:
@@ -21,7 +25,7 @@ class Settings(BaseSettings):
 
     host: str = Field("127.0.0.1", validation_alias=_env("HOST"))
     port: int = Field(8000, validation_alias=_env("PORT"))
-    database_url: str = Field("sqlite+aiosqlite:///./chargegraph.db", validation_alias=_env("DATABASE_URL"))
+    database_url: str = Field(DEFAULT_URL, validation_alias=_env("DATABASE_URL"))
     broadcast_url: str = Field("memory://", validation_alias=_env("BROADCAST_URL"))
     broadcast_channel_prefix: str = Field("chargegraph", validation_alias=_env("BROADCAST_CHANNEL_PREFIX"))
     secret_key: str = Field("", validation_alias=_env("CHARGEGRAPH_SECRET_KEY"))
@@ -67,7 +71,10 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(10, validation_alias=_env("CHARGEGRAPH_GRAPHQL_MAX_DEPTH"))
     graphql_max_aliases: int = Field(30, validation_alias=_env("CHARGEGRAPH_GRAPHQL_MAX_ALIASES"))
     graphql_max_tokens: int = Field(2000, validation_alias=_env("CHARGEGRAPH_GRAPHQL_MAX_TOKENS"))
-    log_level: str = Field("info", validation_alias=_env("CHARGEGRAPH_LOG_LEVEL"))
+    # uvicorn's levels (any case); checked here so a typo stops the start-up, not the first log line.
+    log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = Field(
+        "info", validation_alias=_env("CHARGEGRAPH_LOG_LEVEL")
+    )
     ocpp_auto_register: str = Field("", validation_alias=_env("CHARGEGRAPH_OCPP_AUTO_REGISTER"))
     ocpp_command_timeout_seconds: float = Field(
         30.0, validation_alias=_env("CHARGEGRAPH_OCPP_COMMAND_TIMEOUT_SECONDS")
@@ -93,6 +100,23 @@ class Settings(BaseSettings):
     )
     webhook_disable_after: int = Field(15, validation_alias=_env("CHARGEGRAPH_WEBHOOK_DISABLE_AFTER"))
     webhook_poll_seconds: float = Field(1.0, validation_alias=_env("CHARGEGRAPH_WEBHOOK_POLL_SECONDS"))
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_case_level(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("ocpp_auto_register")
+    @classmethod
+    def _network_uuid(cls, value: str) -> str:
+        """Empty (off) or a network UUID; whether that network exists is checked when serve starts."""
+        value = value.strip()
+        if not value:
+            return ""
+        try:
+            return str(UUID(value))
+        except ValueError as exc:
+            raise ValueError("CHARGEGRAPH_OCPP_AUTO_REGISTER: should be a network UUID") from exc
 
     @field_validator("forwarded_allow_ips")
     @classmethod
@@ -129,3 +153,17 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def problems(error: ValidationError) -> list[str]:
+    """One line per setting that failed validation: the variable, what is wrong, the value given."""
+    lines = []
+    for item in error.errors():
+        name = str(item["loc"][0]) if item["loc"] else "settings"
+        message = item["msg"].removeprefix("Value error, ")
+        if not message.startswith(name):
+            message = f"{name}: {message}"
+        if not any(word in name for word in ("SECRET", "PASSWORD")) and isinstance(item["input"], str):
+            message += f" (got {item['input']!r})"
+        lines.append(message)
+    return lines

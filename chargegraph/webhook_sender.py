@@ -21,6 +21,7 @@ from types import TracebackType
 import httpx
 
 from domain import secret_box
+from domain.container import Services
 from domain.errors import ValidationFailed
 from domain.instance import INSTANCE_ID
 from domain.services import webhook_outbox
@@ -28,7 +29,6 @@ from domain.services.webhook_destinations import check_destination
 from domain.services.webhook_outbox import Claim, Outcome
 from domain.types import utcnow
 from domain.webhook_signature import payload_bytes, sign
-from resolvers.context import Services
 
 log = logging.getLogger("chargegraph.webhooks")
 

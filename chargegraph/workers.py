@@ -13,9 +13,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from chargegraph import webhook_sender
+from domain.container import Services
 from domain.services import auth_throttle, charger_presence, event_log, reservations, sessions
 from domain.types import utcnow
-from resolvers.context import Services
 
 log = logging.getLogger("chargegraph.workers")
 

@@ -6,7 +6,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event
@@ -19,6 +18,8 @@ from domain.ports import EventPublisher
 
 log = logging.getLogger("chargegraph.db")
 
+DEFAULT_URL = "sqlite+aiosqlite:///./chargegraph.db"
+"""The database when ``DATABASE_URL`` is not set: a SQLite file in the working directory."""
 
 IMMEDIATE = "chargegraph_sqlite_immediate"
 """Execution option: on SQLite, a transaction begun on this connection takes the write lock at BEGIN."""
@@ -89,7 +90,9 @@ class Database:
         # turns on an asyncio lock, so waiting writers queue here instead of each holding a driver
         # thread in the busy wait. Reads still run beside them (WAL).
         self._write_turn = asyncio.Lock() if engine.dialect.name == "sqlite" else None
-        self._writing: ContextVar[bool] = ContextVar(f"writing_{id(self)}", default=False)
+        self._turn_holder: asyncio.Task[Any] | None = None
+        """The task holding the write turn. A task, not a context variable: a task started inside a
+        unit of work inherits its context, and must still wait for the turn like everyone else."""
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
@@ -117,17 +120,18 @@ class Database:
         statement, waiting (busy timeout) for a writer in another process. Do not open one inside
         another: the inner one is a second connection and would wait for the outer one's lock."""
         published: list[events.Event] = []
-        if self._write_turn is None or self._writing.get():
+        me = asyncio.current_task()
+        if self._write_turn is None or (me is not None and self._turn_holder is me):
             async with self._transaction(published) as session:
                 yield session
         else:
             async with self._write_turn:
-                token = self._writing.set(True)
+                self._turn_holder = me
                 try:
                     async with self._transaction(published) as session:
                         yield session
                 finally:
-                    self._writing.reset(token)
+                    self._turn_holder = None
         await self._publish(published)
 
     @asynccontextmanager

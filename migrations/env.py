@@ -1,9 +1,13 @@
-"""Alembic environment: runs on a connection handed in by chargegraph, or on ``sqlalchemy.url``
-(else ``DATABASE_URL``) when ``alembic`` is run by hand."""
+"""Alembic environment: runs on a connection handed in by chargegraph (``chargegraph migrate``), or on
+``sqlalchemy.url`` (else the ``DATABASE_URL`` environment variable) when ``alembic`` is run by hand.
+
+Like every migration it may import only ``domain`` (the layer table in the README), not the
+composition root's settings."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 from alembic import context
@@ -11,8 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import domain.models  # noqa: F401  (registers every table)
-from chargegraph.settings import get_settings
-from domain.db import for_writes, make_engine
+from domain.db import DEFAULT_URL, for_writes, make_engine
 from migrations.render import render_item
 
 target_metadata = SQLModel.metadata
@@ -42,7 +45,7 @@ def main() -> None:
     if connection is not None:
         _run(connection)
         return
-    url = context.config.get_main_option("sqlalchemy.url") or get_settings().database_url
+    url = context.config.get_main_option("sqlalchemy.url") or os.environ.get("DATABASE_URL") or DEFAULT_URL
     asyncio.run(_run_async(url))
 
 

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
+from domain.container import Services
 from domain.services import charge_point, charger_presence
 from domain.services.charge_point import ChargerIdentity
 from ocpp_server.connection import OcppConnection
@@ -16,7 +17,6 @@ from ocpp_server.registry import ConnectionRegistry
 from ocpp_server.socket import StarletteSocket
 from ocpp_server.v16 import ChargePoint16
 from ocpp_server.v201 import ChargePoint201
-from resolvers.context import Services
 
 log = logging.getLogger("chargegraph.ocpp")
 

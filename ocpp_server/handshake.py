@@ -16,12 +16,10 @@ import logging
 from dataclasses import dataclass
 from uuid import UUID
 
+from domain.container import Services
 from domain.errors import DomainError, RateLimited
-from domain.principal import Principal
-from domain.services import auth_throttle, charge_point, charger_credentials
+from domain.services import auth_throttle, charge_point, charger_credentials, chargers
 from domain.services.charge_point import ChargerIdentity
-from resolvers.chargers import ChargerCreate, create_charger
-from resolvers.context import Context, Services
 
 log = logging.getLogger("chargegraph.ocpp")
 
@@ -136,11 +134,8 @@ class Gatekeeper:
             return Refusal("Unknown charge point")
         if not password:
             return Refusal("A password is needed to register")
-        registrar = Principal(family="cpms", scopes=frozenset({"cpms:chargers:write"}))
         try:
-            created = await create_charger(
-                Context(self.services, registrar), ChargerCreate(serial=uid, network_uuid=network_uuid)
-            )
+            created = await chargers.auto_register(self.services.db, network_uuid, uid)
             assert created.id is not None
             await charger_credentials.set_password(
                 self.services.db, created.id, password, enforce_policy=False

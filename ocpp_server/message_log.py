@@ -127,7 +127,9 @@ class MessageLog:
         for row in rows:
             try:
                 await self._insert([row])
-            except Exception as exc:
+            # Last resort of the background writer: whatever the cause, the row is dropped alone and
+            # the first error is logged with its traceback below.
+            except Exception as exc:  # noqa: BLE001
                 refused.append(row)
                 first = first or exc
         if refused:

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 from pydantic import Field, field_validator
-from sqlalchemy import ColumnElement, func, or_, update
+from sqlalchemy import ColumnElement, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.errors import Conflict, ValidationFailed, not_found
+from domain.errors import ValidationFailed, not_found
 from domain.models import Charger, ChargerModel, Connector, Location, Network, TariffAssignment
 from domain.paging import Page, PageRequest, paginate
 from domain.principal import Principal
-from domain.secrets import random_code
+from domain.services import chargers as registration
 from domain.services.charger_status import CHARGER_STATUSES, normalize
 from domain.services.tenancy import reachable, target_network
 from domain.types import utcnow
@@ -26,8 +25,6 @@ from resolvers.inputs import Input
 
 READ = ("cpms:chargers:read", "emsp:chargers:read")
 WRITE = ("cpms:chargers:write",)
-
-_CODE_ATTEMPTS = 8
 
 
 def _status(value: str | None) -> str | None:
@@ -88,10 +85,6 @@ async def load(session: AsyncSession, principal: Principal, charger_uuid: UUID) 
     return charger
 
 
-def _uid_taken(uid: str) -> Conflict:
-    return Conflict(f"A charger with uid {uid!r} already exists", error="charger_exists")
-
-
 async def _location(session: AsyncSession, principal: Principal, location_uuid: UUID) -> Location:
     stmt = select(Location).where(
         Location.uuid == location_uuid,
@@ -102,16 +95,6 @@ async def _location(session: AsyncSession, principal: Principal, location_uuid: 
     if location is None:
         raise not_found("Location")
     return location
-
-
-async def _unused(session: AsyncSession, column: Any, make: Callable[[], str]) -> str:
-    """A fresh random code not yet in ``column`` (``make`` builds one candidate)."""
-    for _ in range(_CODE_ATTEMPTS):
-        candidate = make()
-        taken = (await session.exec(select(func.count()).where(col(column) == candidate))).one()
-        if not taken:
-            return candidate
-    raise Conflict("Could not allocate a unique identifier, retry", error="identifier_exhausted")
 
 
 async def _references(
@@ -196,39 +179,18 @@ async def create_charger(ctx: Context, data: ChargerCreate) -> Charger:
     try:
         async with ctx.db.unit_of_work() as session:
             network, location_id, model = await _references(session, ctx.principal, data)
-            uid = data.serial
-            clash = (
-                await session.exec(
-                    select(func.count())
-                    .select_from(Charger)
-                    .where(Charger.uid == uid, col(Charger.deleted_at).is_(None))
-                )
-            ).one()
-            if clash:
-                raise _uid_taken(uid)
-            assert network.id is not None
-            prefix = (network.country or "CG")[:2].upper()
-            evse_id = await _unused(session, Charger.evse_id, lambda: f"{prefix}-{random_code(6)}")
-            lookup_code = await _unused(session, Charger.lookup_code, lambda: random_code(8))
-            charger = Charger(
-                network_id=network.id,
+            charger = await registration.register(
+                session,
+                network,
+                data.serial,
                 location_id=location_id,
-                charger_model_id=model.id if model is not None else None,
-                uid=uid,
-                evse_id=evse_id,
-                lookup_code=lookup_code,
-                serial_number=data.serial,
-                status=data.status or "UNKNOWN",
+                model=model,
+                status=data.status,
                 firmware_version=data.firmware_version,
                 ocpp_version=data.ocpp_version,
-                max_power_kw=model.max_power_kw if model is not None else None,
-                vendor=model.manufacturer if model is not None else None,
-                model_name=model.name if model is not None else None,
             )
-            session.add(charger)
-            await session.flush()
     except IntegrityError as exc:  # a concurrent registration of the same uid
-        raise _uid_taken(data.serial) from exc
+        raise registration.uid_taken(data.serial) from exc
     return charger
 
 

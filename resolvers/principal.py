@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from domain.container import Services
 from domain.errors import Unauthorized
 from domain.principal import ANONYMOUS, Principal
 from domain.scopes import DRIVER_SCOPES
 from domain.services import api_keys
 from domain.services.driver_auth import read_access_token, signed_in_user
-from resolvers.context import Services
 
 
 def _bearer(headers: Mapping[str, str]) -> str | None:

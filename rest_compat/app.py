@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from resolvers.context import Services
+from domain.container import Services
 from rest_compat.endpoint import REGISTRY, asgi_handler
 from rest_compat.envelope import error_body
 from rest_compat.openapi import openapi_document

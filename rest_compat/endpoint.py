@@ -14,9 +14,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from domain import bounded_json
+from domain.container import Services
 from domain.errors import BadRequest, DomainError, ValidationFailed
 from domain.paging import Page, PageRequest
-from resolvers.context import Context, Services
+from resolvers.context import Context
 from resolvers.principal import client_address, resolve_principal
 from rest_compat.envelope import PaginationStyle, error_body, failure, pagination, success
 

@@ -19,24 +19,28 @@ from typing import Any, cast
 import strawberry
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema import BaseSchema
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from domain import bounded_json
+from domain.container import Services
 from domain.errors import DomainError
 from domain.principal import ANONYMOUS, Principal
-from resolvers.context import Context, Services
+from resolvers.context import Context
 from resolvers.principal import client_address, resolve_principal
 from schema.context import GraphQLContext
-from schema.http_errors import HTTP_CODES, graphql_error_body
+from schema.http_errors import HTTP_CODES, graphql_error_body, is_request_error
 from schema.loaders import Loaders
+from schema.media_types import CONTENT_TYPES, GRAPHQL_RESPONSE_JSON, negotiate
 
 API_KEY_PARAMS = ("apiKey", "X-API-Key", "x-api-key")
 AUTHORIZATION_PARAMS = ("authorization", "Authorization")
@@ -123,7 +127,19 @@ class JSONRefused(HTTPException):
     code = "invalid_json"
 
 
+def refusal(
+    request: Request, body: dict[str, Any], status: int, headers: Mapping[str, str] | None = None
+) -> Response:
+    """A request refused before it ran, in the media type the client accepts (its status either way)."""
+    media = {"content-type": CONTENT_TYPES[negotiate(request.headers.get("accept"))], "vary": "Accept"}
+    return JSONResponse(body, status_code=status, headers={**(headers or {}), **media})
+
+
 class GraphQLApp(GraphQL[GraphQLContext, None]):
+    """Answers in the media type the client's ``Accept`` ranks highest (schema/media_types.py): in
+    ``application/graphql-response+json`` a request error (schema/http_errors.py) is a 400 without a
+    ``data`` entry; in ``application/json`` (the default) every executed request is a 200, as before."""
+
     graphql_transport_ws_handler_class = _TransportWSHandler
     graphql_ws_handler_class = _LegacyWSHandler
 
@@ -151,6 +167,33 @@ class GraphQLApp(GraphQL[GraphQLContext, None]):
             return bounded_json.loads(data)
         except bounded_json.UnsafeInput as exc:
             raise json.JSONDecodeError(exc.reason, data if isinstance(data, str) else "", 0) from exc
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        """The response the answer is built on carries the negotiated media type to ``create_response``."""
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = negotiate(request.headers.get("accept"))
+        return sub_response
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        """A request error has no ``data`` entry in ``application/graphql-response+json``."""
+        response = await super().process_result(request, result)
+        if negotiate(request.headers.get("accept")) == GRAPHQL_RESPONSE_JSON and is_request_error(result):
+            response.pop("data", None)
+        return response
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        """The negotiated ``Content-Type``; in ``application/graphql-response+json`` an answer without
+        ``data`` (a request error) is a 400, unless a resolver chose the status."""
+        response = super().create_response(response_data, sub_response)
+        response.headers.add_vary_header("Accept")
+        if sub_response.media_type == GRAPHQL_RESPONSE_JSON:
+            response.headers["content-type"] = CONTENT_TYPES[GRAPHQL_RESPONSE_JSON]
+            request_error = isinstance(response_data, dict) and "data" not in response_data
+            if request_error and not sub_response.status_code:
+                response.status_code = 400
+        return response
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> GraphQLContext:
         principal: Principal = request.scope.get("state", {}).get("principal", ANONYMOUS)
@@ -207,7 +250,7 @@ class GraphQLApp(GraphQL[GraphQLContext, None]):
                     ]
                 }
                 headers = {"Retry-After": str(exc.retry_after)} if hasattr(exc, "retry_after") else None
-                await JSONResponse(body, status_code=exc.status, headers=headers)(scope, receive, send)
+                await refusal(request, body, exc.status, headers)(scope, receive, send)
                 return
             scope.setdefault("state", {})["principal"] = principal
             try:
@@ -215,7 +258,7 @@ class GraphQLApp(GraphQL[GraphQLContext, None]):
             except HTTPException as exc:  # refused before running: a GraphQL-shaped error, not plain text
                 code = getattr(exc, "code", None) or HTTP_CODES.get(exc.status_code, "bad_request")
                 body = graphql_error_body(exc.reason, code, exc.status_code)
-                response = JSONResponse(body, status_code=exc.status_code)
+                response = refusal(request, body, exc.status_code)
             await response(scope, receive, send)
             return
         await super().__call__(scope, receive, send)

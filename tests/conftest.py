@@ -19,15 +19,24 @@ from chargegraph.app import create_app
 from chargegraph.bus import EventBus
 from chargegraph.services import build_services
 from chargegraph.settings import Settings
+from domain.container import Services
 from domain.db import Database, for_writes
 from ocpp_server.registry import ConnectionRegistry
-from resolvers.context import Services
 from tests.live import LiveServer, Uvicorn, free_port
 from tests.mail import Inbox, start_smtp
 from tests.world import World, build_world
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-BACKENDS = ["sqlite", "postgres"]
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", marks=pytest.mark.postgres, id="postgres"),
+]
+"""The database backends, as fixture params: the PostgreSQL one carries the ``postgres`` marker, so
+``pytest -m "not postgres and not redis"`` runs without any service."""
+SQLITE_ONLY = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+"""For a test that builds the app (and so gets a ``db``) but never reads or writes the database (the
+OpenAPI document, the headers of a request refused before any lookup): it runs once, not once per
+backend. A test that touches the database in any way runs on both."""
 BUS_URLS = {
     "memory": "memory://",
     "redis": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
@@ -172,7 +181,10 @@ async def server(app: Any, port: int) -> AsyncIterator[LiveServer]:
         await registry.close()
 
 
-@pytest.fixture(params=list(BUS_URLS))
+BUS_MARKS = {"redis": [pytest.mark.redis], "postgres": [pytest.mark.postgres]}
+
+
+@pytest.fixture(params=[pytest.param(name, marks=BUS_MARKS.get(name, []), id=name) for name in BUS_URLS])
 def bus_url(request: pytest.FixtureRequest) -> str:
     """The event bus a live test runs on: memory, Redis and PostgreSQL (request it to run on all)."""
     return BUS_URLS[str(request.param)]

@@ -24,8 +24,8 @@ import domain.models  # noqa: F401  (registers every table)
 from chargegraph.app import create_app
 from chargegraph.services import build_services
 from chargegraph.settings import Settings
+from domain.container import Services
 from domain.db import Database
-from resolvers.context import Services
 from tests.conftest import _drop_postgres, _make_postgres
 
 SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"

@@ -16,11 +16,11 @@ from sqlmodel import col, func, select
 from websockets.exceptions import InvalidStatus
 
 from chargegraph.settings import Settings
+from domain.container import Services
 from domain.errors import RateLimited
 from domain.models import AuthThrottle, PasswordResetToken
 from domain.services import auth_throttle
 from domain.types import utcnow
-from resolvers.context import Services
 from tests.live import LiveServer
 from tests.mail import Inbox
 from tests.ocpp_wire import open_raw

@@ -45,11 +45,11 @@ from domain.commands import (
     VariableRef,
     Verdict,
 )
+from domain.container import Services
 from domain.db import Database
 from domain.models import ChargerConnection
 from domain.services import charger_presence
 from ocpp_server.registry import ConnectionRegistry
-from resolvers.context import Services
 from tests import live_events
 from tests.device_control import charger
 from tests.live import LiveServer, Uvicorn

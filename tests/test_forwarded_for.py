@@ -14,7 +14,7 @@ import pytest
 
 from chargegraph.app import create_app
 from chargegraph.settings import Settings
-from resolvers.context import Services
+from domain.container import Services
 from tests import instances
 from tests.conftest import BACKENDS
 from tests.fresh import SECRET_KEY, chargegraph, fresh_database

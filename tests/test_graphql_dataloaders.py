@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 from sqlalchemy import event
 
+from domain.container import Services
 from domain.models import Charger, Connector, Location
-from resolvers.context import Services
 from tests.world import World, gql
 
 QUERY = "{ chargers(pageSize: 50) { items { id connectors { id } location { name } network { name } } } }"

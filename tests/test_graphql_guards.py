@@ -7,8 +7,8 @@ import strawberry
 
 from chargegraph.app import create_app
 from chargegraph.settings import Settings
+from domain.container import Services
 from domain.errors import Conflict
-from resolvers.context import Services
 from schema.errors import DomainErrors
 from tests.world import World, gql
 

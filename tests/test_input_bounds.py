@@ -17,8 +17,9 @@ from sqlmodel import func, select
 
 from chargegraph.app import create_app
 from chargegraph.settings import Settings
+from domain.container import Services
 from domain.models import Location, User
-from resolvers.context import Services
+from tests.conftest import SQLITE_ONLY
 from tests.graphql_ws import LEGACY_WS, TRANSPORT_WS, connect
 from tests.live import LiveServer
 from tests.spec import assert_error
@@ -84,6 +85,7 @@ async def test_deep_json_body_is_a_400_on_rest_routes(client: httpx.AsyncClient,
     assert await rows(world) == before
 
 
+@SQLITE_ONLY
 async def test_deep_json_body_is_a_400_on_graphql_without_a_credential(client: httpx.AsyncClient) -> None:
     r = await client.post("/graphql", content=DEEP, headers={"Content-Type": "application/json"})
     assert_graphql_refusal(r, 400, "invalid_json")
@@ -332,6 +334,7 @@ async def test_the_body_limit_is_a_setting(settings: Settings, services: Service
         assert r.status_code == 201
 
 
+@SQLITE_ONLY
 async def test_charger_uploads_are_not_bound_by_the_json_limit(client: httpx.AsyncClient) -> None:
     r = await client.put("/ocpp/uploads/not-a-token/diag.log", content=b"x" * (2 * LIMIT))
     assert r.status_code == 403  # the upload route's own answer: its link check, not the JSON limit

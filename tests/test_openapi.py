@@ -10,6 +10,7 @@ import pytest
 from starlette.routing import Route
 
 from chargegraph.cli import main
+from tests.conftest import SQLITE_ONLY
 from tests.spec import documented
 
 # Served beside the REST routes but not part of the OpenAPI document: the GraphQL endpoint, health,
@@ -38,6 +39,7 @@ def _served(app: Any) -> set[tuple[str, str]]:
     }
 
 
+@SQLITE_ONLY
 async def test_openapi_document_lists_exactly_the_served_routes(client: httpx.AsyncClient, app: Any) -> None:
     r = await client.get("/openapi.json")
     assert r.status_code == 200
@@ -49,6 +51,7 @@ async def test_openapi_document_lists_exactly_the_served_routes(client: httpx.As
     assert operations == _served(app)
 
 
+@SQLITE_ONLY
 async def test_every_documented_operation_is_in_the_catalogue(client: httpx.AsyncClient) -> None:
     document = (await client.get("/openapi.json")).json()
     for method, path in _operations(document):
@@ -57,12 +60,14 @@ async def test_every_documented_operation_is_in_the_catalogue(client: httpx.Asyn
         assert entry["path"] == path
 
 
+@SQLITE_ONLY
 async def test_undocumented_helpers_are_served(client: httpx.AsyncClient) -> None:
     for path in sorted(UNDOCUMENTED):
         r = await client.get(path)
         assert r.status_code == 200, path
 
 
+@SQLITE_ONLY
 async def test_cli_prints_the_same_document(
     client: httpx.AsyncClient, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -99,6 +104,7 @@ def _resolve(document: dict[str, Any], ref: str) -> Any:
     return node
 
 
+@SQLITE_ONLY
 async def test_every_reference_in_the_document_resolves(client: httpx.AsyncClient) -> None:
     document = (await client.get("/openapi.json")).json()
     refs = _refs(document)

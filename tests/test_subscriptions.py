@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from domain.container import Services
 from domain.event_hub import EventFilter, EventHub, SubscriberTooSlow
 from domain.events import Event
 from domain.models import ChargingSession, Connector, User
 from domain.services import api_keys
 from domain.services.driver_auth import sign_in
-from resolvers.context import Services
 from tests.device_control import charger
 from tests.graphql_ws import LEGACY_WS, PROTOCOLS, TRANSPORT_WS, OperationError, Rejected, connect
 from tests.live import LiveServer

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlmodel import col, select
 
 from chargegraph.migrate import upgrade
@@ -30,6 +31,7 @@ from tests.webhook_receiver import Receiver, Reply
 from tests.world import Net, build_world
 
 receiver = webhook_receiver.receiver
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 STATUS_REPORTS = 24
 """Enough status changes for more deliveries than one worker claims in a pass (20)."""

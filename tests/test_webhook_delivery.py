@@ -26,12 +26,12 @@ from chargegraph.webhook_sender import USER_AGENT, WebhookSender, lease_seconds
 from chargegraph.workers import Workers, jobs
 from domain import events, webhook_signature
 from domain.config import WebhookConfig
+from domain.container import Services
 from domain.db import Database
 from domain.models import Webhook, WebhookDelivery
 from domain.services import webhook_outbox as outbox
 from domain.services import webhooks
 from domain.types import utcnow
-from resolvers.context import Services
 from tests import webhook_receiver
 from tests.live import free_port
 from tests.ocpp_wire import eventually

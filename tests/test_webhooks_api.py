@@ -23,13 +23,13 @@ from sqlmodel import func, select
 from chargegraph.app import create_app
 from chargegraph.settings import Settings
 from domain import secret_box
+from domain.container import Services
 from domain.errors import ValidationFailed
 from domain.events import CATALOGUE
 from domain.models import EventLogEntry, Webhook, WebhookDelivery
 from domain.services import api_keys, webhook_destinations
 from domain.services.webhook_destinations import check_destination, is_public
 from domain.types import utcnow
-from resolvers.context import Services
 from tests.spec import assert_error, assert_shape, documented
 from tests.world import Net, World, gql
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from domain.container import Services
 from domain.models import (
     Charger,
     ChargerModel,
@@ -21,7 +22,6 @@ from domain.models import (
 from domain.secrets import hash_password
 from domain.services import api_keys
 from domain.services.charging_tokens import issue_token
-from resolvers.context import Services
 
 DRIVER_PASSWORD = "driver-pass-123"
 CHARGER_PASSWORD = "charger-pass-123"

@@ -436,7 +436,7 @@ class SimulatedCharger:
             await work
         except asyncio.CancelledError:
             raise
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - a background follow-up: logged and kept in .errors
             logger.warning("%s: follow-up failed: %r", self.uid, error)
             self.errors.append(error)
 

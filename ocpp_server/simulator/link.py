@@ -224,7 +224,7 @@ class Link:
         except OCPPError as error:
             text = message.create_call_error(error).to_json()
             follow_up = None
-        except Exception as error:  # a bug in a handler must not kill the link: answer InternalError
+        except Exception as error:  # noqa: BLE001 - a bug in a handler must not kill the link: InternalError
             text = message.create_call_error(error).to_json()
             follow_up = None
         try:

@@ -19,11 +19,11 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from domain.container import Services
 from domain.errors import BadRequest
 from domain.event_hub import SubscriberTooSlow, Subscription
 from domain.events import Event, unknown_patterns
 from domain.services import event_log
-from resolvers.context import Services
 from resolvers.live import event_filter, split_list
 from rest_compat.endpoint import Call, Param, endpoint
 
