@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import jwt
@@ -16,7 +15,8 @@ from chargegraph.services import build_services
 from chargegraph.settings import Settings
 from domain.db import Database
 from tests.mail import Inbox
-from tests.world import DRIVER_PASSWORD, World
+from tests.test_driver_auth import login
+from tests.world import World
 
 LOGIN = "/emsp/v1/auth/driver/login"
 REFRESH = "/emsp/v1/auth/driver/refresh"
@@ -34,15 +34,6 @@ async def no_grace(settings: Settings, db: Database) -> AsyncIterator[httpx.Asyn
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
-
-
-async def login(client: httpx.AsyncClient, world: World, password: str = DRIVER_PASSWORD) -> dict[str, Any]:
-    r = await client.post(
-        LOGIN, json={"email": world.a.driver.email, "password": password}, headers=world.a.emsp()
-    )
-    assert r.status_code == 200, r.text
-    data: dict[str, Any] = r.json()["data"]
-    return data
 
 
 async def rest_status(client: httpx.AsyncClient, world: World, access: str) -> int:

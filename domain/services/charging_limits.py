@@ -146,7 +146,8 @@ def check_limit(unit: ChargingRateUnit, limit: Decimal, most: Decimal) -> None:
         )
 
 
-async def _rated_max(session: AsyncSession, target: Target, unit: ChargingRateUnit) -> Decimal:
+async def _live_connector(session: AsyncSession, target: Target) -> tuple[Connector, float | None]:
+    """The target's live connector and its charger's rated kW (404 when there is no such connector)."""
     found = (
         await session.exec(
             select(Connector, Charger.max_power_kw)
@@ -160,22 +161,16 @@ async def _rated_max(session: AsyncSession, target: Target, unit: ChargingRateUn
     ).first()
     if found is None:
         raise not_found("Connector")
-    connector, charger_max_kw = found
+    return found
+
+
+async def _rated_max(session: AsyncSession, target: Target, unit: ChargingRateUnit) -> Decimal:
+    connector, charger_max_kw = await _live_connector(session, target)
     return rated_max(unit, connector, charger_max_kw)
 
 
 async def _connector(session: AsyncSession, target: Target) -> None:
-    found = (
-        await session.exec(
-            select(Connector.id).where(
-                Connector.charger_id == target.charger_id,
-                Connector.connector_number == target.connector_number,
-                col(Connector.deleted_at).is_(None),
-            )
-        )
-    ).first()
-    if found is None:
-        raise not_found("Connector")
+    await _live_connector(session, target)
 
 
 async def effective(session: AsyncSession, target: Target) -> Effective:
